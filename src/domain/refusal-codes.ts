@@ -1,0 +1,47 @@
+// One catalogue of refusal codes. They are part of the public contract (DLQ records and
+// problem+json bodies carry them), so a code is never renamed, only added.
+export const refusalCodes = [
+  // decimal money and rates
+  'amount_empty',
+  'amount_not_decimal',
+  'amount_negative',
+  'amount_zero',
+  'amount_too_precise',
+  'amount_too_large',
+  'rate_empty',
+  'rate_not_decimal',
+  'rate_negative',
+  'rate_too_precise',
+  'rate_too_large',
+  // events
+  'event_not_json',
+  'event_not_object',
+  'event_unknown_type',
+  'event_field_missing',
+  'event_field_invalid',
+  'id_invalid',
+  'id_out_of_range',
+  'time_invalid',
+  'time_out_of_range',
+  'currency_mismatch',
+  'bet_conflict',
+  'bet_unknown',
+  'user_conflict',
+  // agents
+  'rate_above_parent',
+  'rate_below_child',
+  'move_cycle',
+  'parent_unknown',
+  'user_unknown',
+  // configuration documents
+  'ladder_invalid',
+  'policy_invalid',
+  'rule_invalid',
+  'override_invalid',
+  'group_unknown',
+  'group_exists',
+  'group_not_static',
+  'request_invalid',
+] as const;
+
+export type RefusalCode = (typeof refusalCodes)[number];
