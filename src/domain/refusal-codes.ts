@@ -42,6 +42,10 @@ export const refusalCodes = [
   'group_exists',
   'group_not_static',
   'request_invalid',
+  // rebate settlement input (the tree and bets as loaded for one settlement)
+  'rebate_input_invalid',
+  'rebate_tree_cycle',
+  'rebate_turnover_too_large',
 ] as const;
 
 export type RefusalCode = (typeof refusalCodes)[number];
