@@ -46,6 +46,16 @@ export const refusalCodes = [
   'rebate_input_invalid',
   'rebate_tree_cycle',
   'rebate_turnover_too_large',
+  // group rules and policies: every one is an input fault at a JSON path (rule_invalid and
+  // policy_invalid cover the document's shape; these name what is wrong inside it)
+  'rule_field_unknown',
+  'rule_op_unknown',
+  'rule_value_invalid',
+  'rule_too_deep',
+  'rule_too_large',
+  'policy_key_unknown',
+  'policy_value_invalid',
+  'policy_too_large',
 ] as const;
 
 export type RefusalCode = (typeof refusalCodes)[number];
