@@ -1,0 +1,75 @@
+import { sql } from 'kysely';
+import type { BetId } from '../../domain/ids.ts';
+import type { BetRow, BetsRepository } from '../../app/ports/store.ts';
+import { insertRows, type Executor, type SqlDatabase } from './database.ts';
+import { toBigInt, toId, toNullableNumber, toNumber } from './row-values.ts';
+
+const lookupChunkSize = 5_000;
+const betColumns = ['bet_id', 'user_id', 'game_id', 'period_id', 'amount_minor', 'placed_at_ms', 'day', 'voided_at_ms', 'ingested_at_ms'] as const;
+
+export function createBetsRepository(database: SqlDatabase, executor: Executor): BetsRepository {
+  return {
+    async getMany(betIds: readonly BetId[]) {
+      const result = new Map<BetId, BetRow>();
+      const unique = [...new Set(betIds)];
+      for (let start = 0; start < unique.length; start += lookupChunkSize) {
+        const rows = await executor
+          .selectFrom('bets')
+          .selectAll()
+          .where('bet_id', 'in', unique.slice(start, start + lookupChunkSize))
+          .execute();
+        for (const row of rows) {
+          const bet: BetRow = {
+            betId: toId(row.bet_id),
+            userId: toId(row.user_id),
+            gameId: row.game_id,
+            periodId: row.period_id,
+            amountMinor: toBigInt(row.amount_minor),
+            placedAtMs: toNumber(row.placed_at_ms),
+            day: toNumber(row.day),
+            voidedAtMs: toNullableNumber(row.voided_at_ms),
+          };
+          result.set(bet.betId, bet);
+        }
+      }
+      return result;
+    },
+    async insertNew(rows: readonly BetRow[], nowMs: number) {
+      const existing = await this.getMany(rows.map((row) => row.betId));
+      const seen = new Set<BetId>();
+      const fresh = rows.filter((row) => {
+        if (existing.has(row.betId) || seen.has(row.betId)) return false;
+        seen.add(row.betId);
+        return true;
+      });
+      // No conflict tail: if another writer inserted one of these ids since the lookup, the
+      // duplicate-key error aborts this transaction and the whole batch is retried, so the
+      // primary key stays the single source of truth.
+      await insertRows(
+        database,
+        executor,
+        'bets',
+        betColumns,
+        fresh.map((row) => [row.betId, row.userId, row.gameId, row.periodId, row.amountMinor, row.placedAtMs, row.day, row.voidedAtMs, nowMs]),
+        '',
+      );
+      return seen;
+    },
+    async markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]) {
+      // One UPDATE per chunk: a CASE maps each bet id to its own void time.
+      for (let start = 0; start < voids.length; start += lookupChunkSize) {
+        const chunk = voids.slice(start, start + lookupChunkSize);
+        const cases = sql.join(
+          chunk.map((entry) => sql`when ${entry.betId} then ${entry.voidedAtMs}`),
+          sql` `,
+        );
+        await executor
+          .updateTable('bets')
+          .set({ voided_at_ms: sql<number>`case bet_id ${cases} end` })
+          .where('bet_id', 'in', chunk.map((entry) => entry.betId))
+          .where('voided_at_ms', 'is', null)
+          .execute();
+      }
+    },
+  };
+}

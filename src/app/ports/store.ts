@@ -1,0 +1,144 @@
+// The store port: MySQL/MariaDB in production, SQLite on the embedded default, one SQL
+// implementation over both (src/adapters/sql). Every method is batched: its round trips do
+// not grow with the number of rows (beyond fixed-size chunks) nor with tree depth.
+// test/contract/store.contract.ts runs against every adapter.
+import type { BetId, UserId } from '../../domain/ids.ts';
+
+export interface UserRow {
+  readonly userId: UserId;
+  readonly parentId: UserId | null;
+  readonly rebateRatePpm: number;
+  readonly placeholder: boolean;
+  readonly registeredAtMs: number | null;
+  readonly tags: readonly string[];
+  readonly depth: number;
+  readonly directCount: number;
+}
+
+export interface BetRow {
+  readonly betId: BetId;
+  readonly userId: UserId;
+  readonly gameId: string;
+  readonly periodId: string;
+  readonly amountMinor: bigint;
+  readonly placedAtMs: number;
+  /** Day bucket (days since epoch in the ladder's time zone) the bet counts in. */
+  readonly day: number;
+  readonly voidedAtMs: number | null;
+}
+
+export interface MetricDayDelta {
+  readonly userId: UserId;
+  readonly day: number;
+  readonly turnoverDeltaMinor: bigint;
+  readonly betCountDelta: number;
+}
+
+export interface MetricDayRow {
+  readonly userId: UserId;
+  readonly day: number;
+  readonly turnoverMinor: bigint;
+  readonly betCount: number;
+}
+
+export interface UserTotalsRow {
+  readonly userId: UserId;
+  readonly turnoverMinor: bigint;
+  readonly betCount: number;
+}
+
+export interface OutboxRecord {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly payload: string;
+}
+
+export interface StoredOutboxRecord extends OutboxRecord {
+  readonly outboxId: bigint;
+  readonly createdAtMs: number;
+}
+
+export interface LedgerLineRow {
+  readonly settlementId: string;
+  readonly beneficiaryId: UserId;
+  readonly amountMinor: bigint;
+  /** Exact rebate before flooring, in minor·ppm (amount × rate without division). */
+  readonly exactMinorPpm: bigint;
+  readonly cappedMinorPpm: bigint;
+  readonly teamTurnoverMinor: bigint;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; null when there is nothing after this page. */
+  readonly nextCursor: string | null;
+}
+
+export interface ConsumerOffset {
+  readonly consumerGroup: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: bigint;
+}
+
+export interface UsersRepository {
+  getMany(userIds: readonly UserId[]): Promise<Map<UserId, UserRow>>;
+  /** Inserts users that do not exist yet; existing rows are left untouched. Returns the ids inserted. */
+  insertMissing(rows: readonly UserRow[], nowMs: number): Promise<Set<UserId>>;
+  /** Overwrites parent, rate, placeholder flag, registration time, tags and depth of existing users. */
+  updateMany(rows: readonly UserRow[], nowMs: number): Promise<void>;
+  /** Direct children in id order, keyset-paged. */
+  childrenPage(parentId: UserId, afterUserId: UserId | null, limit: number): Promise<UserRow[]>;
+}
+
+export interface BetsRepository {
+  getMany(betIds: readonly BetId[]): Promise<Map<BetId, BetRow>>;
+  /** Inserts bets whose id is new; returns the ids inserted. The primary key is the idempotency key. */
+  insertNew(rows: readonly BetRow[], nowMs: number): Promise<Set<BetId>>;
+  markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]): Promise<void>;
+}
+
+export interface MetricsRepository {
+  /** Adds deltas to day buckets and lifetime totals (created on first use). Safe under concurrent writers. */
+  addDeltas(deltas: readonly MetricDayDelta[]): Promise<void>;
+  /** Buckets of the given users with day >= fromDay. */
+  daysSince(userIds: readonly UserId[], fromDay: number): Promise<MetricDayRow[]>;
+  totals(userIds: readonly UserId[]): Promise<Map<UserId, UserTotalsRow>>;
+}
+
+export interface OutboxRepository {
+  append(records: readonly OutboxRecord[], nowMs: number): Promise<void>;
+  /** Oldest first. */
+  readBatch(limit: number): Promise<StoredOutboxRecord[]>;
+  /** Removes relayed records. */
+  remove(outboxIds: readonly bigint[]): Promise<void>;
+  count(): Promise<number>;
+}
+
+export interface LedgerRepository {
+  insertLines(lines: readonly LedgerLineRow[]): Promise<void>;
+  linesPage(settlementId: string, cursor: string | null, limit: number): Promise<Page<LedgerLineRow>>;
+}
+
+export interface OffsetsRepository {
+  save(offsets: readonly ConsumerOffset[], nowMs: number): Promise<void>;
+  load(consumerGroup: string, topic: string): Promise<ConsumerOffset[]>;
+}
+
+/** The repositories bound to one transaction (or to autocommit outside one). */
+export interface StoreSession {
+  readonly users: UsersRepository;
+  readonly bets: BetsRepository;
+  readonly metrics: MetricsRepository;
+  readonly outbox: OutboxRepository;
+  readonly ledger: LedgerRepository;
+  readonly offsets: OffsetsRepository;
+}
+
+export interface Store extends StoreSession {
+  readonly backend: 'mysql' | 'sqlite';
+  /** Runs `work` in one transaction; retried as a whole (bounded) on deadlock. */
+  transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
