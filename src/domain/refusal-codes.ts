@@ -56,6 +56,14 @@ export const refusalCodes = [
   'policy_key_unknown',
   'policy_value_invalid',
   'policy_too_large',
+  // VIP ladders and overrides: ladder_invalid and override_invalid cover the document's
+  // shape; these name which ladder rule an operator's edit broke
+  'ladder_timezone_invalid',
+  'ladder_metric_unknown',
+  'ladder_threshold_invalid',
+  'ladder_threshold_order',
+  'ladder_too_large',
+  'override_level_unknown',
 ] as const;
 
 export type RefusalCode = (typeof refusalCodes)[number];
