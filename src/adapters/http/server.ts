@@ -1,0 +1,108 @@
+// The HTTP adapter: Fastify with TypeBox schemas, problem+json errors, bearer-token auth,
+// OpenAPI at /openapi.json and /docs, /health and /metrics. Use cases plug their routes in
+// as Fastify plugins; this file owns only the cross-cutting concerns.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { isTiernetError } from '../../app/errors.ts';
+import { bearerToken, tokenMatches } from './auth.ts';
+import { checkHealth, type HealthProbe } from './health.ts';
+import { problem, sendProblem } from './problem.ts';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly probes: readonly HealthProbe[];
+  /** When set, every /v1 route requires `Authorization: Bearer <token>`. */
+  readonly adminToken: string | undefined;
+  readonly version: string;
+  /** Route plugins, registered after the cross-cutting hooks. */
+  readonly routes?: readonly ((app: HttpApp) => Promise<void>)[];
+  readonly bodyLimitBytes?: number;
+}
+
+const publicPrefixes = ['/health', '/metrics', '/docs', '/openapi.json', '/console', '/favicon.ico'];
+
+function isPublic(url: string): boolean {
+  const path = url.split('?')[0] ?? url;
+  return path === '/' || publicPrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+export async function buildHttpServer(options: HttpServerOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'tiernet admin API', version: options.version, description: 'VIP tiers, user groups and agent rebates.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (options.adminToken === undefined || isPublic(request.url)) return;
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) {
+      await sendProblem(reply.header('www-authenticate', 'Bearer'), problem('unauthorized', 'a bearer token is required'));
+      return;
+    }
+    if (!tokenMatches(options.adminToken, token)) {
+      await sendProblem(reply, problem('forbidden', 'the bearer token is not valid'));
+    }
+  });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error.validation !== undefined && error.validation.length > 0) {
+      const first = error.validation[0];
+      const location = error.validationContext ?? 'body';
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const pointer = `${first?.instancePath ?? ''}${missing === undefined ? '' : `/${missing}`}`;
+      return sendProblem(reply, problem('request_invalid', `${location}${pointer || ''} ${first?.message ?? 'is invalid'}`, `/${location}${pointer}`));
+    }
+    if (isTiernetError(error)) {
+      const body = problem(error.code, error.message);
+      if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(reply, body);
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendProblem(reply, problem('request_invalid', error.message));
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendProblem(reply, problem('internal', 'internal error; see the server log'));
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    sendProblem(reply, problem('route_not_found', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+
+  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
+    const health = await checkHealth(options.probes);
+    return reply.code(health.status === 'ok' ? 200 : 503).send({ ...health, version: options.version });
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(options.registry.contentType).send(await options.registry.metrics()),
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const plugin of options.routes ?? []) await plugin(app);
+  return app;
+}
