@@ -19,6 +19,7 @@ export const refusalCodes = [
   'event_unknown_type',
   'event_field_missing',
   'event_field_invalid',
+  'event_too_large',
   'id_invalid',
   'id_out_of_range',
   'time_invalid',
