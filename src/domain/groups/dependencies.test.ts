@@ -32,7 +32,10 @@ void describe('fieldsReadBy', () => {
   void test('agent.depth is agent; rate and registeredDays are their own keys', () => {
     assert.deepEqual([...fieldsReadBy(rule({ field: 'agent.depth', op: 'eq', value: 0 }))], ['agent']);
     assert.deepEqual([...fieldsReadBy(rule({ field: 'user.rebateRate', op: 'gt', value: '0' }))], ['user.rebateRate']);
-    assert.deepEqual([...fieldsReadBy(rule({ field: 'user.registeredDays', op: 'lt', value: 7 }))], ['user.registeredDays']);
+    assert.deepEqual(
+      [...fieldsReadBy(rule({ field: 'user.registeredDays', op: 'lt', value: 7 }))],
+      ['user.registeredDays'],
+    );
   });
 });
 
@@ -53,7 +56,10 @@ void test('metricsReadBy lists each metric once', () => {
 void describe('isTimeRelative', () => {
   void test('true for registeredDays and windowed metrics, even deep inside', () => {
     assert.equal(isTimeRelative(rule({ not: { field: 'user.registeredDays', op: 'lt', value: 7 } })), true);
-    assert.equal(isTimeRelative(rule({ all: [{ downlineOf: '1' }, { field: 'metrics.betCount1d', op: 'gt', value: 0 }] })), true);
+    assert.equal(
+      isTimeRelative(rule({ all: [{ downlineOf: '1' }, { field: 'metrics.betCount1d', op: 'gt', value: 0 }] })),
+      true,
+    );
   });
 
   void test('false for lifetime metrics and fields that only events change', () => {
@@ -74,9 +80,20 @@ void describe('GroupDependencyIndex', () => {
   const index = new GroupDependencyIndex([
     { groupId: 'whales', rule: rule({ field: 'metrics.turnover30d', op: 'gte', value: '10000' }) },
     { groupId: 'new-users', rule: rule({ field: 'user.registeredDays', op: 'lt', value: 7 }) },
-    { groupId: 'gold-team', rule: rule({ all: [{ field: 'vip.level', op: 'gte', value: 3 }, { downlineOf: '1000' }] }) },
+    {
+      groupId: 'gold-team',
+      rule: rule({ all: [{ field: 'vip.level', op: 'gte', value: 3 }, { downlineOf: '1000' }] }),
+    },
     { groupId: 'agents', rule: rule({ field: 'agent.directCount', op: 'gt', value: 0 }) },
-    { groupId: 'big-gold', rule: rule({ all: [{ field: 'vip.level', op: 'gte', value: 3 }, { field: 'metrics.betCountLifetime', op: 'gt', value: 100 }] }) },
+    {
+      groupId: 'big-gold',
+      rule: rule({
+        all: [
+          { field: 'vip.level', op: 'gte', value: 3 },
+          { field: 'metrics.betCountLifetime', op: 'gt', value: 100 },
+        ],
+      }),
+    },
   ]);
 
   void test('a bet re-evaluates only the metric groups', () => {
@@ -88,7 +105,11 @@ void describe('GroupDependencyIndex', () => {
   });
 
   void test('several changes give the union, sorted, once each', () => {
-    assert.deepEqual(index.groupsAffectedBy(['vip.level', 'downline', 'agent', 'vip.level']), ['agents', 'big-gold', 'gold-team']);
+    assert.deepEqual(index.groupsAffectedBy(['vip.level', 'downline', 'agent', 'vip.level']), [
+      'agents',
+      'big-gold',
+      'gold-team',
+    ]);
   });
 
   void test('a change nobody reads affects nothing', () => {
@@ -102,6 +123,13 @@ void describe('GroupDependencyIndex', () => {
 
   void test('a group id given twice is a broken invariant', () => {
     const only = rule({ downlineOf: '1' });
-    assert.throws(() => new GroupDependencyIndex([{ groupId: 'a', rule: only }, { groupId: 'a', rule: only }]), { name: 'InvariantViolation' });
+    assert.throws(
+      () =>
+        new GroupDependencyIndex([
+          { groupId: 'a', rule: only },
+          { groupId: 'a', rule: only },
+        ]),
+      { name: 'InvariantViolation' },
+    );
   });
 });

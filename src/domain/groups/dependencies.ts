@@ -15,8 +15,17 @@ import { ruleNodesPreorder } from './rule-walk.ts';
  * - `user.registeredDays`, `user.rebateRate`, `user.tags`: that field;
  * - `downline`: the user's set of ancestors (a register or move, for the whole subtree).
  */
-export type FieldKey = 'vip.level' | 'metrics' | 'agent' | 'user.registeredDays' | 'user.rebateRate' | 'user.tags' | 'downline';
-export const fieldKeys: readonly FieldKey[] = ['vip.level', 'metrics', 'agent', 'user.registeredDays', 'user.rebateRate', 'user.tags', 'downline'];
+export type FieldKey =
+  'vip.level' | 'metrics' | 'agent' | 'user.registeredDays' | 'user.rebateRate' | 'user.tags' | 'downline';
+export const fieldKeys: readonly FieldKey[] = [
+  'vip.level',
+  'metrics',
+  'agent',
+  'user.registeredDays',
+  'user.rebateRate',
+  'user.tags',
+  'downline',
+];
 
 export function fieldsReadBy(rule: Rule): Set<FieldKey> {
   const fields = new Set<FieldKey>();
@@ -58,7 +67,8 @@ export function fieldsReadBy(rule: Rule): Set<FieldKey> {
 export function metricsReadBy(rule: Rule): Set<string> {
   const names = new Set<string>();
   for (const node of ruleNodesPreorder(rule)) {
-    if ((node.kind === 'compare' || node.kind === 'list') && node.field.name === 'metrics') names.add(node.field.metric.name);
+    if ((node.kind === 'compare' || node.kind === 'list') && node.field.name === 'metrics')
+      names.add(node.field.metric.name);
   }
   return names;
 }
@@ -71,7 +81,8 @@ export function isTimeRelative(rule: Rule): boolean {
   return ruleNodesPreorder(rule).some(
     (node) =>
       (node.kind === 'compare' || node.kind === 'list') &&
-      (node.field.name === 'user.registeredDays' || (node.field.name === 'metrics' && node.field.metric.windowDays !== null)),
+      (node.field.name === 'user.registeredDays' ||
+        (node.field.name === 'metrics' && node.field.metric.windowDays !== null)),
   );
 }
 

@@ -132,7 +132,10 @@ void describe('missing values are unknown', () => {
     for (const op of ['eq', 'ne', 'gt', 'gte', 'lt', 'lte']) {
       assert.equal(evaluateRuleTruth(rule({ field: 'user.registeredDays', op, value: 7 }), placeholder), 'unknown', op);
     }
-    assert.equal(evaluateRuleTruth(rule({ field: 'metrics.turnover30d', op: 'nin', value: ['1'] }), placeholder), 'unknown');
+    assert.equal(
+      evaluateRuleTruth(rule({ field: 'metrics.turnover30d', op: 'nin', value: ['1'] }), placeholder),
+      'unknown',
+    );
   });
 
   void test('not of unknown is unknown, so not a member either', () => {
@@ -153,7 +156,10 @@ void describe('missing values are unknown', () => {
   });
 
   void test('a NaN from a broken loader is unknown, not a crash', () => {
-    assert.equal(evaluateRuleTruth(rule({ field: 'vip.level', op: 'ne', value: 1 }), { ...member, vipLevel: Number.NaN }), 'unknown');
+    assert.equal(
+      evaluateRuleTruth(rule({ field: 'vip.level', op: 'ne', value: 1 }), { ...member, vipLevel: Number.NaN }),
+      'unknown',
+    );
   });
 });
 

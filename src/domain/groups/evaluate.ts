@@ -13,7 +13,17 @@
 // phrase a rule never changes who is in, and double negation and De Morgan's laws still hold.
 import { invariant } from '../assert.ts';
 import type { UserId } from '../ids.ts';
-import { ruleDepthMax, ruleNodeCountMax, type AllRule, type AnyRule, type NotRule, type NumericField, type OrderOp, type Rule, type TagsRule } from './rule.ts';
+import {
+  ruleDepthMax,
+  ruleNodeCountMax,
+  type AllRule,
+  type AnyRule,
+  type NotRule,
+  type NumericField,
+  type OrderOp,
+  type Rule,
+  type TagsRule,
+} from './rule.ts';
 
 export type Truth = 'true' | 'false' | 'unknown';
 

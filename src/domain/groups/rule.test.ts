@@ -31,7 +31,12 @@ function nestedNots(depth: number): unknown {
 void describe('validateRule accepts', () => {
   void test('count fields as bigint operands', () => {
     for (const field of ['vip.level', 'agent.depth', 'agent.directCount', 'user.registeredDays'] as const) {
-      assert.deepEqual(accepted({ field, op: 'gte', value: 3 }), { kind: 'compare', field: { name: field, unit: 'count' }, op: 'gte', value: 3n });
+      assert.deepEqual(accepted({ field, op: 'gte', value: 3 }), {
+        kind: 'compare',
+        field: { name: field, unit: 'count' },
+        op: 'gte',
+        value: 3n,
+      });
     }
   });
 
@@ -74,8 +79,16 @@ void describe('validateRule accepts', () => {
   });
 
   void test('tags: has one tag, in/nin a list', () => {
-    assert.deepEqual(accepted({ field: 'user.tags', op: 'has', value: 'vip:whale' }), { kind: 'tags', op: 'has', tag: 'vip:whale' });
-    assert.deepEqual(accepted({ field: 'user.tags', op: 'in', value: ['a', 'b'] }), { kind: 'tags', op: 'in', tags: ['a', 'b'] });
+    assert.deepEqual(accepted({ field: 'user.tags', op: 'has', value: 'vip:whale' }), {
+      kind: 'tags',
+      op: 'has',
+      tag: 'vip:whale',
+    });
+    assert.deepEqual(accepted({ field: 'user.tags', op: 'in', value: ['a', 'b'] }), {
+      kind: 'tags',
+      op: 'in',
+      tags: ['a', 'b'],
+    });
   });
 
   void test('downlineOf with a canonical id, also from a JSON number', () => {
@@ -89,7 +102,16 @@ void describe('validateRule accepts', () => {
       kind: 'all',
       rules: [
         { kind: 'downlineOf', ancestorId: '1' },
-        { kind: 'not', rule: { kind: 'any', rules: [{ kind: 'downlineOf', ancestorId: '2' }, { kind: 'downlineOf', ancestorId: '3' }] } },
+        {
+          kind: 'not',
+          rule: {
+            kind: 'any',
+            rules: [
+              { kind: 'downlineOf', ancestorId: '2' },
+              { kind: 'downlineOf', ancestorId: '3' },
+            ],
+          },
+        },
       ],
     });
   });
@@ -106,16 +128,28 @@ void describe('validateRule accepts', () => {
 
 void describe('validateRule refuses', () => {
   void test('an unknown field at /field', () => {
-    assert.deepEqual(refusal({ all: [{ downlineOf: '1' }, { field: 'user.age', op: 'eq', value: 1 }] }), { code: 'rule_field_unknown', path: '/all/1/field' });
+    assert.deepEqual(refusal({ all: [{ downlineOf: '1' }, { field: 'user.age', op: 'eq', value: 1 }] }), {
+      code: 'rule_field_unknown',
+      path: '/all/1/field',
+    });
   });
 
   void test('a metric outside the configured windows', () => {
-    assert.deepEqual(refusal({ field: 'metrics.turnover5d', op: 'gt', value: '1' }), { code: 'rule_field_unknown', path: '/field' });
-    assert.deepEqual(refusal({ field: 'metrics.activeDaysLifetime', op: 'gt', value: 1 }), { code: 'rule_field_unknown', path: '/field' });
+    assert.deepEqual(refusal({ field: 'metrics.turnover5d', op: 'gt', value: '1' }), {
+      code: 'rule_field_unknown',
+      path: '/field',
+    });
+    assert.deepEqual(refusal({ field: 'metrics.activeDaysLifetime', op: 'gt', value: 1 }), {
+      code: 'rule_field_unknown',
+      path: '/field',
+    });
   });
 
   void test('an unknown op at /op', () => {
-    assert.deepEqual(refusal({ any: [{ not: { field: 'vip.level', op: 'between', value: 1 } }] }), { code: 'rule_op_unknown', path: '/any/0/not/op' });
+    assert.deepEqual(refusal({ any: [{ not: { field: 'vip.level', op: 'between', value: 1 } }] }), {
+      code: 'rule_op_unknown',
+      path: '/any/0/not/op',
+    });
   });
 
   void test('an op the field does not define', () => {
@@ -137,18 +171,31 @@ void describe('validateRule refuses', () => {
       [{ downlineOf: '0' }, '/downlineOf'],
       [{ downlineOf: 'abc' }, '/downlineOf'],
     ];
-    for (const [json, path] of cases) assert.deepEqual(refusal(json), { code: 'rule_value_invalid', path }, JSON.stringify(json));
+    for (const [json, path] of cases)
+      assert.deepEqual(refusal(json), { code: 'rule_value_invalid', path }, JSON.stringify(json));
   });
 
   void test('a bad list element at its index', () => {
-    assert.deepEqual(refusal({ field: 'metrics.turnover30d', op: 'in', value: ['1', 'x', '3'] }), { code: 'rule_value_invalid', path: '/value/1' });
+    assert.deepEqual(refusal({ field: 'metrics.turnover30d', op: 'in', value: ['1', 'x', '3'] }), {
+      code: 'rule_value_invalid',
+      path: '/value/1',
+    });
   });
 
   void test('empty, scalar or over-long in/nin lists', () => {
-    assert.deepEqual(refusal({ field: 'vip.level', op: 'in', value: [] }), { code: 'rule_value_invalid', path: '/value' });
-    assert.deepEqual(refusal({ field: 'vip.level', op: 'nin', value: 1 }), { code: 'rule_value_invalid', path: '/value' });
+    assert.deepEqual(refusal({ field: 'vip.level', op: 'in', value: [] }), {
+      code: 'rule_value_invalid',
+      path: '/value',
+    });
+    assert.deepEqual(refusal({ field: 'vip.level', op: 'nin', value: 1 }), {
+      code: 'rule_value_invalid',
+      path: '/value',
+    });
     const tooMany = Array.from({ length: 101 }, (_, index) => index);
-    assert.deepEqual(refusal({ field: 'vip.level', op: 'in', value: tooMany }), { code: 'rule_value_invalid', path: '/value' });
+    assert.deepEqual(refusal({ field: 'vip.level', op: 'in', value: tooMany }), {
+      code: 'rule_value_invalid',
+      path: '/value',
+    });
   });
 
   void test('an empty all or any', () => {
@@ -161,9 +208,18 @@ void describe('validateRule refuses', () => {
   });
 
   void test('extra keys, escaped in the path', () => {
-    assert.deepEqual(refusal({ field: 'vip.level', op: 'eq', value: 1, note: 'x' }), { code: 'rule_invalid', path: '/note' });
-    assert.deepEqual(refusal({ all: [{ downlineOf: '1', 'a/b~c': 1 }] }), { code: 'rule_invalid', path: '/all/0/a~1b~0c' });
-    assert.deepEqual(refusal({ all: [{ downlineOf: '1' }], any: [{ downlineOf: '1' }] }), { code: 'rule_invalid', path: '/any' });
+    assert.deepEqual(refusal({ field: 'vip.level', op: 'eq', value: 1, note: 'x' }), {
+      code: 'rule_invalid',
+      path: '/note',
+    });
+    assert.deepEqual(refusal({ all: [{ downlineOf: '1', 'a/b~c': 1 }] }), {
+      code: 'rule_invalid',
+      path: '/all/0/a~1b~0c',
+    });
+    assert.deepEqual(refusal({ all: [{ downlineOf: '1' }], any: [{ downlineOf: '1' }] }), {
+      code: 'rule_invalid',
+      path: '/any',
+    });
   });
 
   void test('missing op or value', () => {
@@ -185,15 +241,26 @@ void describe('validateRule refuses', () => {
 
   void test('more than 1000 nodes at the list that goes over', () => {
     const leaves = Array.from({ length: 1000 }, () => ({ downlineOf: '7' }));
-    assert.deepEqual(refusal({ all: [{ downlineOf: '1' }, { any: leaves }] }), { code: 'rule_too_large', path: '/all/1/any' });
+    assert.deepEqual(refusal({ all: [{ downlineOf: '1' }, { any: leaves }] }), {
+      code: 'rule_too_large',
+      path: '/all/1/any',
+    });
   });
 
   void test('the first fault in document order', () => {
-    const json = { all: [{ field: 'vip.level', op: 'eq', value: 'x' }, { field: 'nope', op: 'eq', value: 1 }] };
+    const json = {
+      all: [
+        { field: 'vip.level', op: 'eq', value: 'x' },
+        { field: 'nope', op: 'eq', value: 1 },
+      ],
+    };
     assert.deepEqual(refusal(json), { code: 'rule_value_invalid', path: '/all/0/value' });
   });
 
   void test('with paths under the base path given', () => {
-    assert.deepEqual(refusal({ all: [{ field: 'nope', op: 'eq', value: 1 }] }, '/rule'), { code: 'rule_field_unknown', path: '/rule/all/0/field' });
+    assert.deepEqual(refusal({ all: [{ field: 'nope', op: 'eq', value: 1 }] }, '/rule'), {
+      code: 'rule_field_unknown',
+      path: '/rule/all/0/field',
+    });
   });
 });

@@ -137,13 +137,21 @@ export function validateRule(json: unknown, options: ValidateRuleOptions): Resul
     const keys = Object.keys(object);
     const shape = shapes.find((candidate) => Object.hasOwn(object, candidate));
     if (shape === undefined) {
-      return refuse('rule_invalid', `${describe(item.path)} must have one of the keys all, any, not, field, downlineOf`, item.path);
+      return refuse(
+        'rule_invalid',
+        `${describe(item.path)} must have one of the keys all, any, not, field, downlineOf`,
+        item.path,
+      );
     }
     const allowed = keysOfShape[shape];
     const extraKey = keys.find((key) => !allowed.includes(key));
     if (extraKey !== undefined) {
       const path = pointerTo(item.path, extraKey);
-      return refuse('rule_invalid', `unexpected key "${extraKey.slice(0, 40)}" in a "${shape}" rule at ${item.path || 'the top'}`, path);
+      return refuse(
+        'rule_invalid',
+        `unexpected key "${extraKey.slice(0, 40)}" in a "${shape}" rule at ${item.path || 'the top'}`,
+        path,
+      );
     }
 
     switch (shape) {
@@ -160,7 +168,12 @@ export function validateRule(json: unknown, options: ValidateRuleOptions): Resul
         parsed.push({ shape, leaf: null, childIndices: [] });
         // Reversed so the stack pops children in document order.
         for (let childIndex = children.length - 1; childIndex >= 0; childIndex -= 1) {
-          pending.push({ json: children[childIndex], path: pointerTo(listPath, childIndex), depth: item.depth + 1, parentIndex: index });
+          pending.push({
+            json: children[childIndex],
+            path: pointerTo(listPath, childIndex),
+            depth: item.depth + 1,
+            parentIndex: index,
+          });
         }
         break;
       }
@@ -170,7 +183,12 @@ export function validateRule(json: unknown, options: ValidateRuleOptions): Resul
         }
         nodesScheduled += 1;
         parsed.push({ shape, leaf: null, childIndices: [] });
-        pending.push({ json: object.not, path: pointerTo(item.path, 'not'), depth: item.depth + 1, parentIndex: index });
+        pending.push({
+          json: object.not,
+          path: pointerTo(item.path, 'not'),
+          depth: item.depth + 1,
+          parentIndex: index,
+        });
         break;
       }
       case 'downlineOf': {
@@ -226,7 +244,11 @@ function buildTree(parsed: readonly ParsedNode[]): Rule {
   return root;
 }
 
-function parseComparison(object: Readonly<Record<string, unknown>>, path: string, windowDays: readonly number[]): Result<Rule> {
+function parseComparison(
+  object: Readonly<Record<string, unknown>>,
+  path: string,
+  windowDays: readonly number[],
+): Result<Rule> {
   const fieldPath = pointerTo(path, 'field');
   const opPath = pointerTo(path, 'op');
   const valuePath = pointerTo(path, 'value');
@@ -254,8 +276,10 @@ function parseComparison(object: Readonly<Record<string, unknown>>, path: string
   }
 
   const numericField = field.value;
-  const parseOperand = (input: unknown, operandPath: string): Result<bigint> => parseNumericOperand(input, operandPath, numericField);
-  if (ruleOp === 'has') return refuse('rule_op_unknown', `op "has" is only defined for user.tags, not ${fieldName(numericField)}`, opPath);
+  const parseOperand = (input: unknown, operandPath: string): Result<bigint> =>
+    parseNumericOperand(input, operandPath, numericField);
+  if (ruleOp === 'has')
+    return refuse('rule_op_unknown', `op "has" is only defined for user.tags, not ${fieldName(numericField)}`, opPath);
   if (ruleOp === 'in' || ruleOp === 'nin') {
     const values = parseList(value, valuePath, parseOperand);
     return values.ok ? accept({ kind: 'list', field: numericField, op: ruleOp, values: values.value }) : values;
@@ -267,7 +291,8 @@ function parseComparison(object: Readonly<Record<string, unknown>>, path: string
 function parseField(input: unknown, path: string, windowDays: readonly number[]): Result<NumericField | 'user.tags'> {
   const known = `vip.level, metrics.<metric>, agent.depth, agent.directCount, user.registeredDays, user.rebateRate, user.tags`;
   if (typeof input !== 'string') return refuse('rule_field_unknown', `${path} must be one of ${known}`, path);
-  if ((countFieldNames as readonly string[]).includes(input)) return accept({ name: input as CountFieldName, unit: 'count' });
+  if ((countFieldNames as readonly string[]).includes(input))
+    return accept({ name: input as CountFieldName, unit: 'count' });
   if (input === 'user.rebateRate') return accept({ name: 'user.rebateRate', unit: 'ppm' });
   if (input === 'user.tags') return accept('user.tags');
   if (input.startsWith('metrics.')) {
@@ -303,7 +328,11 @@ function parseNumericOperand(input: unknown, path: string, field: NumericField):
   }
 }
 
-function parseList<T>(input: unknown, path: string, parseItem: (item: unknown, itemPath: string) => Result<T>): Result<T[]> {
+function parseList<T>(
+  input: unknown,
+  path: string,
+  parseItem: (item: unknown, itemPath: string) => Result<T>,
+): Result<T[]> {
   if (!Array.isArray(input) || input.length === 0 || input.length > ruleListLengthMax) {
     return refuse('rule_value_invalid', `${path} must be an array of 1 to ${ruleListLengthMax} values`, path);
   }
