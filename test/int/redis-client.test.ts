@@ -9,9 +9,9 @@ import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTiernetError } from '../../app/errors.ts';
-import { closeRedisClient, createRedisClient } from './client.ts';
-import { redisUrl } from '../../../test/support/redis.ts';
+import { isTiernetError } from '../../src/app/errors.ts';
+import { closeRedisClient, createRedisClient } from '../../src/adapters/redis/client.ts';
+import { redisUrl } from '../support/redis.ts';
 
 const keyPrefix = 'tiernet-test:redis-client:';
 
