@@ -49,8 +49,11 @@ running_pid() {
   [[ -f "$pid_file" ]] || return 1
   local pid
   pid="$(cat "$pid_file")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  # A pid file outliving a reboot may name someone else's process by now.
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka' && echo "$pid"
 }
+
+now_ms() { date +%s%3N; }
 
 pom_digest() { sha256sum "$pom" | cut -d' ' -f1; }
 
@@ -154,7 +157,8 @@ start() {
     log "a broker already answers on $host:$port; nothing to do"
     return 0
   fi
-  local started_s=$SECONDS
+  local started_ms
+  started_ms="$(now_ms)"
   local existing
   if existing="$(running_pid)"; then
     # A JVM of ours is alive but not listening: it is starting or wedged. Either way a second
@@ -176,7 +180,8 @@ start() {
   local deadline=$((SECONDS + start_timeout_s))
   while ((SECONDS < deadline)); do
     if grep -q 'Kafka Server started' "$server_log" 2>/dev/null; then
-      log "ready on $host:$port in $((SECONDS - started_s))s"
+      local took_ms=$(($(now_ms) - started_ms))
+      log "ready on $host:$port; start took $((took_ms / 1000)).$(printf '%03d' $((took_ms % 1000)))s"
       return 0
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
