@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isTiernetError } from '../../src/app/errors.ts';
-import type { BetRow, LedgerLineRow, MetricDayDelta, Store, UserRow } from '../../src/app/ports/store.ts';
+import type { BetRow, LedgerLineRow, MetricDayDelta, Store, StoredVipState, UserRow, VipHistoryRow } from '../../src/app/ports/store.ts';
 import { amountMaxMinor } from '../../src/domain/money.ts';
 import { migrate } from '../../src/adapters/sql/migrate.ts';
 import type { SqlDatabase } from '../../src/adapters/sql/database.ts';
@@ -261,6 +261,78 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         { consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 42n },
         { consumerGroup: 'g', topic: 'bets', partition: 1, nextOffset: 3n },
       ]);
+    });
+
+    test('VIP states round-trip exactly and the due index returns only users due, earliest first', async () => {
+      const base = { levelSinceMs: nowMs, status: 'ok' as const, atRiskSinceMs: null, protectedUntilMs: null, changedAtMs: nowMs };
+      const rows: StoredVipState[] = [
+        { userId: '110001', ladderVersion: 3, state: { ...base, level: 2, cycleStartMs: nowMs, nextReviewMs: nowMs + 500, override: null, seq: 4 } },
+        { userId: '110002', ladderVersion: 3, state: { ...base, level: 1, cycleStartMs: nowMs, nextReviewMs: nowMs + 100, override: { kind: 'floor', level: 1, reason: 'vip host', actor: 'ops', expiresAtMs: nowMs + 9 }, seq: 1 } },
+        { userId: '110003', ladderVersion: 3, state: { ...base, level: 0, cycleStartMs: null, nextReviewMs: null, override: null, seq: 0 } },
+        { userId: '110004', ladderVersion: 3, state: { ...base, level: 1, cycleStartMs: nowMs, nextReviewMs: nowMs + 10_000, override: null, seq: 2 } },
+      ];
+      await store.vipStates.upsertMany(rows, nowMs);
+      const read = await store.vipStates.getMany(rows.map((row) => row.userId));
+      for (const row of rows) assert.deepEqual(read.get(row.userId), row);
+      assert.deepEqual(await store.vipStates.dueForReview(nowMs + 1_000, 10), ['110002', '110001']);
+      assert.deepEqual(await store.vipStates.dueForReview(nowMs + 1_000, 1), ['110002']);
+      const updated = { ...rows[0]!, state: { ...rows[0]!.state, level: 3, seq: 5, nextReviewMs: null } };
+      await store.vipStates.upsertMany([updated], nowMs);
+      assert.deepEqual((await store.vipStates.getMany(['110001'])).get('110001'), updated);
+    });
+
+    test('VIP history pages newest first per user; recent changes skip rows that kept the level', async () => {
+      const rows: VipHistoryRow[] = Array.from({ length: 7 }, (_, index) => ({
+        userId: '120001',
+        seq: index + 1,
+        fromLevel: index,
+        toLevel: index % 2 === 0 ? index + 1 : index,
+        reason: index % 2 === 0 ? 'promotion' : 'renewal',
+        detail: null,
+        ladderVersion: 1,
+        cause: { kind: 'bet', betId: String(index) },
+        atMs: nowMs + index,
+      }));
+      await store.vipHistory.append(rows);
+      const first = await store.vipHistory.pageForUser('120001', null, 4);
+      assert.deepEqual(first.items.map((row) => row.seq), [7, 6, 5, 4]);
+      const second = await store.vipHistory.pageForUser('120001', first.nextCursor, 4);
+      assert.deepEqual(second.items.map((row) => row.seq), [3, 2, 1]);
+      assert.equal(second.nextCursor, null);
+      assert.deepEqual(second.items[2], rows[0]);
+      const recent = await store.vipHistory.recentChanges(100);
+      assert.equal(recent.every((row) => row.fromLevel !== row.toLevel), true);
+      assert.deepEqual(recent.filter((row) => row.userId === '120001').map((row) => row.seq), [7, 5, 3, 1]);
+    });
+
+    test('document versions are append-only: a second writer of the same version conflicts', async () => {
+      assert.equal(await store.ladders.latest(), null);
+      await store.ladders.insert({ version: 1, document: '{"a":1}', actor: 'ops', createdAtMs: nowMs });
+      await store.ladders.insert({ version: 2, document: '{"a":2}', actor: 'ops', createdAtMs: nowMs + 1 });
+      assert.deepEqual(await store.ladders.latest(), { version: 2, document: '{"a":2}', actor: 'ops', createdAtMs: nowMs + 1 });
+      await assert.rejects(
+        store.transaction((session) => session.ladders.insert({ version: 2, document: '{"b":1}', actor: 'x', createdAtMs: nowMs })),
+        (error: unknown) => isTiernetError(error, 'db_conflict'),
+      );
+      const page = await store.ladders.list(null, 1);
+      assert.deepEqual(page.items.map((item) => item.version), [2]);
+      const next = await store.ladders.list(page.nextCursor, 5);
+      assert.deepEqual(next.items.map((item) => item.version), [1]);
+      assert.equal(await store.rebatePolicies.latest(), null, 'the two version tables are separate');
+    });
+
+    test('closed periods are recorded once, pending voids are taken once', async () => {
+      const periods = [
+        { gameId: 'ssc', periodId: 'p-1', closedAtMs: nowMs },
+        { gameId: 'SSC', periodId: 'p-1', closedAtMs: nowMs },
+        { gameId: 'ssc', periodId: 'p-1', closedAtMs: nowMs },
+      ];
+      assert.equal(await store.periods.insertClosed(periods, nowMs), 2, 'game ids are case-sensitive; the repeat is not new');
+      assert.equal(await store.periods.insertClosed(periods, nowMs), 0);
+      assert.equal((await store.periods.claimedKeys(periods)).size, 0);
+      await store.pendingVoids.insert([{ betId: '130001', voidedAtMs: nowMs }], nowMs);
+      assert.deepEqual([...(await store.pendingVoids.take(['130001', '130002']))], [['130001', nowMs]]);
+      assert.equal((await store.pendingVoids.take(['130001'])).size, 0);
     });
 
     test('concurrent writers adding to the same keys lose nothing', async () => {

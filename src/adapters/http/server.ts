@@ -1,6 +1,7 @@
 // The HTTP adapter: Fastify with TypeBox schemas, problem+json errors, bearer-token auth,
 // OpenAPI at /openapi.json and /docs, /health and /metrics. Use cases plug their routes in
 // as Fastify plugins; this file owns only the cross-cutting concerns.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,13 +13,7 @@ import { bearerToken, tokenMatches } from './auth.ts';
 import { checkHealth, type HealthProbe } from './health.ts';
 import { problem, sendProblem } from './problem.ts';
 
-export type HttpApp = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  Logger,
-  TypeBoxTypeProvider
->;
+export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 export interface HttpServerOptions {
   readonly logger: Logger;

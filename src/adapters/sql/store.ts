@@ -9,6 +9,11 @@ import { createMetricsRepository } from './metrics-repository.ts';
 import { createOffsetsRepository } from './offsets-repository.ts';
 import { createOutboxRepository } from './outbox-repository.ts';
 import { createUsersRepository } from './users-repository.ts';
+import { createVipStatesRepository } from './vip-states-repository.ts';
+import { createVipHistoryRepository } from './vip-history-repository.ts';
+import { createDocumentVersionsRepository } from './document-versions-repository.ts';
+import { createPeriodsRepository } from './periods-repository.ts';
+import { createAdjustmentsRepository, createPendingVoidsRepository } from './pending-voids-repository.ts';
 
 function createSession(database: SqlDatabase, executor: Executor): StoreSession {
   return {
@@ -18,6 +23,13 @@ function createSession(database: SqlDatabase, executor: Executor): StoreSession 
     outbox: createOutboxRepository(database, executor),
     ledger: createLedgerRepository(database, executor),
     offsets: createOffsetsRepository(database, executor),
+    vipStates: createVipStatesRepository(database, executor),
+    vipHistory: createVipHistoryRepository(database, executor),
+    ladders: createDocumentVersionsRepository(executor, 'ladder_versions'),
+    rebatePolicies: createDocumentVersionsRepository(executor, 'rebate_policy_versions'),
+    periods: createPeriodsRepository(database, executor),
+    pendingVoids: createPendingVoidsRepository(database, executor),
+    adjustments: createAdjustmentsRepository(database, executor),
   };
 }
 

@@ -44,7 +44,7 @@ export interface VipStatesTable {
   user_id: Integer;
   level: Integer;
   level_since_ms: Integer;
-  cycle_start_ms: Integer;
+  cycle_start_ms: NullableInteger;
   next_review_ms: NullableInteger;
   status: Text;
   at_risk_since_ms: NullableInteger;
@@ -52,6 +52,7 @@ export interface VipStatesTable {
   override_doc: NullableText;
   override_expires_ms: NullableInteger;
   seq: Integer;
+  changed_at_ms: Integer;
   ladder_version: Integer;
   updated_at_ms: Integer;
 }
@@ -63,6 +64,7 @@ export interface VipHistoryTable {
   from_level: Integer;
   to_level: Integer;
   reason: Text;
+  detail: NullableText;
   ladder_version: Integer;
   cause: NullableText;
   at_ms: Integer;

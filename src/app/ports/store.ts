@@ -3,6 +3,7 @@
 // not grow with the number of rows (beyond fixed-size chunks) nor with tree depth.
 // test/contract/store.contract.ts runs against every adapter.
 import type { BetId, UserId } from '../../domain/ids.ts';
+import type { VipState } from '../../domain/vip/vip-state.ts';
 
 export interface UserRow {
   readonly userId: UserId;
@@ -125,6 +126,88 @@ export interface OffsetsRepository {
   load(consumerGroup: string, topic: string): Promise<ConsumerOffset[]>;
 }
 
+export interface StoredVipState {
+  readonly userId: UserId;
+  readonly state: VipState;
+  /** The ladder version the state was last decided under. */
+  readonly ladderVersion: number;
+}
+
+export interface VipStatesRepository {
+  getMany(userIds: readonly UserId[]): Promise<Map<UserId, StoredVipState>>;
+  upsertMany(rows: readonly StoredVipState[], nowMs: number): Promise<void>;
+  /** Users whose next review is due at or before `atMs`, earliest first: the due index, never a scan. */
+  dueForReview(atMs: number, limit: number): Promise<UserId[]>;
+  levelCounts(): Promise<{ level: number; users: number }[]>;
+}
+
+export interface VipHistoryRow {
+  readonly userId: UserId;
+  readonly seq: number;
+  readonly fromLevel: number;
+  readonly toLevel: number;
+  readonly reason: string;
+  readonly detail: string | null;
+  readonly ladderVersion: number;
+  readonly cause: unknown;
+  readonly atMs: number;
+}
+
+export interface VipHistoryRepository {
+  append(rows: readonly VipHistoryRow[]): Promise<void>;
+  /** A user's history, newest first. */
+  pageForUser(userId: UserId, cursor: string | null, limit: number): Promise<Page<VipHistoryRow>>;
+  /** Latest level changes across users, newest first. */
+  recentChanges(limit: number): Promise<VipHistoryRow[]>;
+}
+
+export interface DocumentVersion {
+  readonly version: number;
+  /** The document as stored (canonical JSON text). */
+  readonly document: string;
+  readonly actor: string;
+  readonly createdAtMs: number;
+}
+
+/** Versioned JSON documents (ladders, rebate policies): append-only, version = latest + 1. */
+export interface DocumentVersionsRepository {
+  latest(): Promise<DocumentVersion | null>;
+  get(version: number): Promise<DocumentVersion | null>;
+  /** Newest first. */
+  list(cursor: string | null, limit: number): Promise<Page<DocumentVersion>>;
+  /** Inserts `version`; a concurrent writer of the same version makes the transaction fail with db_conflict. */
+  insert(document: DocumentVersion): Promise<void>;
+}
+
+export interface PeriodKey {
+  readonly gameId: string;
+  readonly periodId: string;
+}
+
+export interface PeriodsRepository {
+  /** Records closed periods; returns how many were new. */
+  insertClosed(periods: readonly (PeriodKey & { closedAtMs: number })[], nowMs: number): Promise<number>;
+  /** The subset of `periods` already claimed by a settlement, as "gameId\u0000periodId" keys. */
+  claimedKeys(periods: readonly PeriodKey[]): Promise<Set<string>>;
+}
+
+export interface PendingVoidsRepository {
+  insert(voids: readonly { betId: BetId; voidedAtMs: number }[], nowMs: number): Promise<void>;
+  /** Removes and returns the pending voids of these bets (void time by bet id). */
+  take(betIds: readonly BetId[]): Promise<Map<BetId, number>>;
+}
+
+export interface BetAdjustmentRow {
+  readonly betId: BetId;
+  readonly userId: UserId;
+  /** Negative: the voided amount to take back in a later settlement. */
+  readonly amountMinor: bigint;
+}
+
+export interface AdjustmentsRepository {
+  insert(rows: readonly BetAdjustmentRow[], nowMs: number): Promise<void>;
+}
+
 /** The repositories bound to one transaction (or to autocommit outside one). */
 export interface StoreSession {
   readonly users: UsersRepository;
@@ -133,7 +216,16 @@ export interface StoreSession {
   readonly outbox: OutboxRepository;
   readonly ledger: LedgerRepository;
   readonly offsets: OffsetsRepository;
+  readonly vipStates: VipStatesRepository;
+  readonly vipHistory: VipHistoryRepository;
+  readonly ladders: DocumentVersionsRepository;
+  readonly rebatePolicies: DocumentVersionsRepository;
+  readonly periods: PeriodsRepository;
+  readonly pendingVoids: PendingVoidsRepository;
+  readonly adjustments: AdjustmentsRepository;
 }
+
+export const periodKeyOf = (period: PeriodKey): string => `${period.gameId}\u0000${period.periodId}`;
 
 export interface Store extends StoreSession {
   readonly backend: 'mysql' | 'sqlite';

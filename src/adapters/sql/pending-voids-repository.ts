@@ -1,0 +1,48 @@
+import type { BetId } from '../../domain/ids.ts';
+import type { AdjustmentsRepository, PendingVoidsRepository } from '../../app/ports/store.ts';
+import { insertRows, type Executor, type SqlDatabase } from './database.ts';
+import { toId, toNumber } from './row-values.ts';
+
+const lookupChunkSize = 5_000;
+
+export function createPendingVoidsRepository(database: SqlDatabase, executor: Executor): PendingVoidsRepository {
+  return {
+    async insert(voids, nowMs) {
+      await insertRows(
+        database,
+        executor,
+        'pending_voids',
+        ['bet_id', 'voided_at_ms', 'received_at_ms'],
+        voids.map((entry) => [entry.betId, entry.voidedAtMs, nowMs]),
+        database.dialect.renderIgnoreTail(['bet_id']),
+      );
+    },
+    async take(betIds: readonly BetId[]) {
+      const found = new Map<BetId, number>();
+      const unique = [...new Set(betIds)];
+      for (let start = 0; start < unique.length; start += lookupChunkSize) {
+        const chunk = unique.slice(start, start + lookupChunkSize);
+        const rows = await executor.selectFrom('pending_voids').selectAll().where('bet_id', 'in', chunk).execute();
+        if (rows.length === 0) continue;
+        for (const row of rows) found.set(toId(row.bet_id), toNumber(row.voided_at_ms));
+        await executor.deleteFrom('pending_voids').where('bet_id', 'in', rows.map((row) => toId(row.bet_id))).execute();
+      }
+      return found;
+    },
+  };
+}
+
+export function createAdjustmentsRepository(database: SqlDatabase, executor: Executor): AdjustmentsRepository {
+  return {
+    async insert(rows, nowMs) {
+      await insertRows(
+        database,
+        executor,
+        'bet_adjustments',
+        ['bet_id', 'user_id', 'amount_minor', 'created_at_ms', 'settlement_id'],
+        rows.map((row) => [row.betId, row.userId, row.amountMinor, nowMs, null]),
+        database.dialect.renderIgnoreTail(['bet_id']),
+      );
+    },
+  };
+}
