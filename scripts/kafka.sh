@@ -166,6 +166,9 @@ start() {
     log "pid $existing exists but does not answer; stopping it first"
     stop
   fi
+  for tool in java mvn; do
+    command -v "$tool" >/dev/null 2>&1 || { log "$tool is required (Java 17+ and Maven) but not on PATH"; exit 1; }
+  done
   ensure_jars
   write_config
   format_storage
