@@ -10,7 +10,7 @@ import { KafkaEventConsumer } from './kafka-consumer.ts';
 import type { KafkaConsumerSettings } from './kafka-consumer.ts';
 import { kafkajsLogCreator, kafkajsLogLevel, silentLogger } from './kafka-logger.ts';
 import type { KafkaLogLevel, StructuredLogger } from './kafka-logger.ts';
-import { describe, KafkaEventProducer } from './kafka-producer.ts';
+import { errorMessage, KafkaEventProducer } from './kafka-producer.ts';
 import type { KafkaProducerSettings } from './kafka-producer.ts';
 import { withTimeout } from './kafka-timeout.ts';
 
@@ -171,7 +171,7 @@ class KafkaEventLog implements EventLog {
       );
     } catch (error) {
       if (error instanceof TiernetError) throw error;
-      throw new TiernetError('kafka_unavailable', `Kafka ${what} failed: ${describe(error)}`, { cause: error });
+      throw new TiernetError('kafka_unavailable', `Kafka ${what} failed: ${errorMessage(error)}`, { cause: error });
     }
   }
 }

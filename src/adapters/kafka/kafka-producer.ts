@@ -66,7 +66,7 @@ export class KafkaEventProducer implements EventProducer {
       // has already seen; a fresh producer id makes the next send safe. The failed records
       // may or may not have landed: callers resend (outbox), consumers dedupe by natural key.
       this.#discardProducer();
-      throw new TiernetError('kafka_unavailable', `Kafka send failed: ${describe(error)}`, { cause: error });
+      throw new TiernetError('kafka_unavailable', `Kafka send failed: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -114,6 +114,6 @@ function groupByTopic(records: readonly LogRecord[]): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-export function describe(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
