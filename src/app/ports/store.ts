@@ -185,8 +185,8 @@ export interface PeriodKey {
 }
 
 export interface PeriodsRepository {
-  /** Records closed periods; returns how many were new. */
-  insertClosed(periods: readonly (PeriodKey & { closedAtMs: number })[], nowMs: number): Promise<number>;
+  /** Records closed periods; returns the keys (periodKeyOf) of those that were new. */
+  insertClosed(periods: readonly (PeriodKey & { closedAtMs: number })[], nowMs: number): Promise<Set<string>>;
   /** The subset of `periods` already claimed by a settlement, as "gameId\u0000periodId" keys. */
   claimedKeys(periods: readonly PeriodKey[]): Promise<Set<string>>;
 }

@@ -1,0 +1,448 @@
+// Ingest: a batch of inbound events in, one transaction out (DESIGN §2-§3, STYLE "batch
+// instead of reacting to each event"). The same use case serves the Kafka consumer and
+// POST /v1/events. Round trips per batch are a fixed handful, whatever the batch size.
+//
+// Order of work:
+//   1. parse every item (refusals are results, never exceptions);
+//   2. drop bets the Redis fast path already knows with the same content;
+//   3. in one transaction: load what the batch touches, apply registrations, bets, voids and
+//      period closes in event order, replay each touched user's metrics in memory and run
+//      the VIP deciders per applied bet, then write everything with the outbox records (VIP
+//      changes, dead letters) and the consumer offsets;
+//   4. after commit: write-through caches. A conflict with a concurrent writer retries the
+//      whole transaction; nothing is half-applied.
+import { invariant } from '../../domain/assert.ts';
+import { parseEventObject, parseEventText, type BetPlaced, type BetVoided, type InboundEvent, type PeriodClosed, type UserRegistered } from '../../domain/events.ts';
+import type { UserId } from '../../domain/ids.ts';
+import { isTiernetError } from '../errors.ts';
+import type { Cache } from '../ports/cache.ts';
+import type { Clock } from '../ports/clock.ts';
+import {
+  periodKeyOf,
+  type BetAdjustmentRow,
+  type BetRow,
+  type ConsumerOffset,
+  type MetricDayDelta,
+  type OutboxRecord,
+  type Store,
+  type StoreSession,
+  type UserRow,
+} from '../ports/store.ts';
+import { deadLetterRecord, type DeadLetterSource, type Topics } from '../outbox/messages.ts';
+import type { LadderSource } from '../vip/ladder-source.ts';
+import { decideVipForBatch, type VipBatchEvent } from './vip-step.ts';
+import { vipCacheEntries } from '../vip/vip-cache.ts';
+import { dayNumberOf } from '../../domain/vip/zone-day.ts';
+
+export interface IngestItem {
+  /** Raw message text (Kafka) or an already-decoded JSON value (HTTP). */
+  readonly input: { readonly kind: 'text'; readonly text: string | null; readonly byteLength: number } | { readonly kind: 'json'; readonly value: unknown };
+  /** Where the item came from; items with a source are dead-lettered when refused. */
+  readonly source?: DeadLetterSource;
+}
+
+export type ItemStatus = 'applied' | 'duplicate' | 'rejected';
+
+export interface ItemResult {
+  readonly status: ItemStatus;
+  readonly error?: { readonly code: string; readonly message: string; readonly path?: string };
+}
+
+export interface IngestStats {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly vipChanges: number;
+  readonly newClosedPeriods: number;
+  readonly attempts: number;
+}
+
+export interface IngestDependencies {
+  readonly store: Store;
+  readonly cache: Cache;
+  readonly clock: Clock;
+  readonly ladders: LadderSource;
+  readonly currency: string;
+  readonly windowDays: readonly number[];
+  readonly topics: Topics;
+  readonly consumerGroup: string;
+  /** Called with cache errors; the cache is never the truth, so ingest carries on. */
+  readonly onCacheError?: (error: unknown) => void;
+  /** Extra work inside the same transaction for the users whose state changed (groups). */
+  readonly afterApply?: (session: StoreSession, changedUserIds: ReadonlySet<UserId>, nowMs: number) => Promise<OutboxRecord[]>;
+}
+
+const recentBetTtlMs = 24 * 60 * 60 * 1000;
+const conflictAttemptsMax = 5;
+
+function betFingerprint(bet: { userId: string; gameId: string; periodId: string; amountMinor: bigint; placedAtMs: number }): string {
+  return `${bet.userId}|${bet.gameId}|${bet.periodId}|${bet.amountMinor}|${bet.placedAtMs}`;
+}
+
+export const recentBetKey = (betId: string): string => `bet:${betId}`;
+
+interface ParsedItem {
+  readonly index: number;
+  readonly event: InboundEvent;
+}
+
+export async function ingestBatch(deps: IngestDependencies, items: readonly IngestItem[]): Promise<{ results: ItemResult[]; stats: IngestStats }> {
+  const nowMs = deps.clock.nowMs();
+  const options = { currency: deps.currency, nowMs };
+  const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
+  const parsed: ParsedItem[] = [];
+  for (const [index, item] of items.entries()) {
+    const result = item.input.kind === 'text' ? parseEventText(item.input.text, item.input.byteLength, options) : parseEventObject(item.input.value, options);
+    if (result.ok) parsed.push({ index, event: result.value });
+    else results[index] = { status: 'rejected', error: { code: result.code, message: result.message, ...(result.path === undefined ? {} : { path: result.path }) } };
+  }
+
+  // Fast path: a bet whose id and content the cache already knows was applied before.
+  const betItems = parsed.filter((item): item is ParsedItem & { event: BetPlaced } => item.event.type === 'bet.placed');
+  let known: (string | null)[] = [];
+  try {
+    known = await deps.cache.getMany(betItems.map((item) => recentBetKey(item.event.betId)));
+  } catch (error) {
+    deps.onCacheError?.(error);
+  }
+  const skipped = new Set<number>();
+  betItems.forEach((item, position) => {
+    if (known[position] === betFingerprint(item.event)) {
+      results[item.index] = { status: 'duplicate' };
+      skipped.add(item.index);
+    }
+  });
+  const toApply = parsed.filter((item) => !skipped.has(item.index));
+
+  let attempts = 0;
+  let outcome: ApplyOutcome;
+  for (;;) {
+    attempts += 1;
+    try {
+      outcome = await deps.store.transaction((session) => applyInTransaction(deps, session, items, toApply, results, nowMs));
+      break;
+    } catch (error) {
+      if (!isTiernetError(error, 'db_conflict') || attempts >= conflictAttemptsMax) throw error;
+    }
+  }
+  for (const [index, result] of outcome.results) results[index] = result;
+
+  try {
+    await deps.cache.setMany([
+      ...outcome.appliedBets.map((bet) => ({ key: recentBetKey(bet.betId), value: betFingerprint(bet), ttlMs: recentBetTtlMs })),
+      ...outcome.vipCache,
+    ]);
+  } catch (error) {
+    deps.onCacheError?.(error);
+  }
+
+  const finalResults = results.map((result) => {
+    invariant(result !== undefined, 'every item has a result');
+    return result;
+  });
+  return {
+    results: finalResults,
+    stats: {
+      applied: finalResults.filter((result) => result.status === 'applied').length,
+      duplicates: finalResults.filter((result) => result.status === 'duplicate').length,
+      rejected: finalResults.filter((result) => result.status === 'rejected').length,
+      vipChanges: outcome.vipChanges,
+      newClosedPeriods: outcome.newClosedPeriods,
+      attempts,
+    },
+  };
+}
+
+interface ApplyOutcome {
+  readonly results: Map<number, ItemResult>;
+  readonly appliedBets: BetRow[];
+  readonly vipCache: { key: string; value: string; ttlMs?: number }[];
+  readonly vipChanges: number;
+  readonly newClosedPeriods: number;
+}
+
+function rejected(code: string, message: string, path?: string): ItemResult {
+  return { status: 'rejected', error: { code, message, ...(path === undefined ? {} : { path }) } };
+}
+
+function placeholderUser(userId: UserId): UserRow {
+  return { userId, parentId: null, rebateRatePpm: 0, placeholder: true, registeredAtMs: null, tags: [], depth: 0, directCount: 0 };
+}
+
+async function applyInTransaction(
+  deps: IngestDependencies,
+  session: StoreSession,
+  items: readonly IngestItem[],
+  toApply: readonly ParsedItem[],
+  priorResults: readonly (ItemResult | undefined)[],
+  nowMs: number,
+): Promise<ApplyOutcome> {
+  const results = new Map<number, ItemResult>();
+  const { ladder, version: ladderVersion } = await deps.ladders.current(session.ladders);
+
+  // ---- load what the batch touches (a fixed number of queries) ----
+  const userIds = new Set<UserId>();
+  const betIds = new Set<string>();
+  for (const { event } of toApply) {
+    if (event.type === 'user.registered') {
+      userIds.add(event.userId);
+      if (event.parentId !== null) userIds.add(event.parentId);
+    } else if (event.type === 'bet.placed') {
+      userIds.add(event.userId);
+      betIds.add(event.betId);
+    } else if (event.type === 'bet.voided') {
+      betIds.add(event.betId);
+    }
+  }
+  const existingBets = await session.bets.getMany([...betIds]);
+  for (const bet of existingBets.values()) userIds.add(bet.userId);
+  const users = await session.users.getMany([...userIds]);
+  const originalUsers = new Map(users);
+  const changedUsers = new Map<UserId, UserRow>();
+  const newUsers = new Set<UserId>();
+
+  const newBets = new Map<string, BetRow>();
+  const voids: { betId: string; voidedAtMs: number }[] = [];
+  const pendingVoids: { betId: string; voidedAtMs: number }[] = [];
+  const closedPeriods: (PeriodClosed & { index: number })[] = [];
+  const deltas: MetricDayDelta[] = [];
+  const vipEvents: VipBatchEvent[] = [];
+  const voidedBetsNeedingAdjustment: BetRow[] = [];
+
+  const ensureUser = (userId: UserId): UserRow => {
+    const existing = users.get(userId);
+    if (existing !== undefined) return existing;
+    const created = placeholderUser(userId);
+    users.set(userId, created);
+    changedUsers.set(userId, created);
+    newUsers.add(userId);
+    return created;
+  };
+  const putUser = (row: UserRow): void => {
+    users.set(row.userId, row);
+    changedUsers.set(row.userId, row);
+  };
+
+  for (const { index, event } of toApply) {
+    switch (event.type) {
+      case 'user.registered':
+        results.set(index, applyRegistration(event, users, ensureUser, putUser, newUsers));
+        break;
+      case 'bet.placed': {
+        const result = applyBet(event, existingBets, newBets, ladder.timeZone, ensureUser);
+        results.set(index, result.result);
+        if (result.bet !== null) {
+          deltas.push({ userId: result.bet.userId, day: result.bet.day, turnoverDeltaMinor: result.bet.amountMinor, betCountDelta: 1 });
+          vipEvents.push({ kind: 'placed', bet: result.bet });
+        }
+        break;
+      }
+      case 'bet.voided': {
+        const result = applyVoid(event, existingBets, newBets, voids, pendingVoids);
+        results.set(index, result.result);
+        if (result.bet !== null) {
+          deltas.push({ userId: result.bet.userId, day: result.bet.day, turnoverDeltaMinor: -result.bet.amountMinor, betCountDelta: -1 });
+          vipEvents.push({ kind: 'voided', bet: result.bet });
+          if (existingBets.has(result.bet.betId)) voidedBetsNeedingAdjustment.push(result.bet);
+        }
+        break;
+      }
+      case 'period.closed':
+        closedPeriods.push({ ...event, index });
+        break;
+    }
+  }
+
+  // A void that arrived before its bet (stored earlier) applies as the bet lands.
+  const heldVoids = await session.pendingVoids.take([...newBets.keys()]);
+  for (const [betId, voidedAtMs] of heldVoids) {
+    const bet = newBets.get(betId);
+    if (bet === undefined || bet.voidedAtMs !== null) continue;
+    newBets.set(betId, { ...bet, voidedAtMs });
+    deltas.push({ userId: bet.userId, day: bet.day, turnoverDeltaMinor: -bet.amountMinor, betCountDelta: -1 });
+    vipEvents.push({ kind: 'voided', bet });
+  }
+
+  // Voids of bets whose period a settlement already claimed become adjustment lines later.
+  const adjustments: BetAdjustmentRow[] = [];
+  if (voidedBetsNeedingAdjustment.length > 0) {
+    const claimed = await session.periods.claimedKeys(voidedBetsNeedingAdjustment);
+    for (const bet of voidedBetsNeedingAdjustment) {
+      if (claimed.has(periodKeyOf(bet))) adjustments.push({ betId: bet.betId, userId: bet.userId, amountMinor: -bet.amountMinor });
+    }
+  }
+
+  // ---- VIP: replay each touched user's metrics in memory, decide per applied bet ----
+  const vip = await decideVipForBatch({
+    session,
+    ladder,
+    ladderVersion,
+    windowDays: deps.windowDays,
+    topic: deps.topics.vipChanges,
+    events: vipEvents,
+    registeredAtOf: (userId) => users.get(userId)?.registeredAtMs ?? null,
+  });
+
+  // ---- write ----
+  const inserted = await session.users.insertMissing([...changedUsers.values()].filter((row) => newUsers.has(row.userId)), nowMs);
+  invariant(inserted.size === newUsers.size, 'users seen as new were inserted');
+  const updatedUsers = [...changedUsers.values()].filter((row) => !newUsers.has(row.userId) && originalUsers.get(row.userId) !== row);
+  if (updatedUsers.length > 0) await session.users.updateMany(updatedUsers, nowMs);
+  await session.bets.insertNew([...newBets.values()], nowMs);
+  await session.bets.markVoided(voids);
+  await session.pendingVoids.insert(pendingVoids, nowMs);
+  await session.adjustments.insert(adjustments, nowMs);
+  const newPeriodKeys = await session.periods.insertClosed(closedPeriods, nowMs);
+  for (const period of closedPeriods) {
+    // The first close of a key in this batch is applied; later ones and known periods are duplicates.
+    const key = periodKeyOf(period);
+    results.set(period.index, newPeriodKeys.delete(key) ? { status: 'applied' } : { status: 'duplicate' });
+  }
+  await session.metrics.addDeltas(deltas);
+  await session.vipStates.upsertMany(vip.states, nowMs);
+  await session.vipHistory.append(vip.history);
+
+  const outbox: OutboxRecord[] = [...vip.outbox];
+  for (const [index, item] of items.entries()) {
+    const result = results.get(index) ?? priorResults[index];
+    if (result?.status === 'rejected' && item.source !== undefined && result.error !== undefined) {
+      outbox.push(deadLetterRecord(deps.topics.dlq, item.source, result.error, item.input.kind === 'text' ? item.input.text : JSON.stringify(item.input.value)));
+    }
+  }
+  const changedUserIds = new Set<UserId>([...changedUsers.keys(), ...vip.states.map((row) => row.userId), ...deltas.map((delta) => delta.userId)]);
+  if (deps.afterApply !== undefined) outbox.push(...(await deps.afterApply(session, changedUserIds, nowMs)));
+  await session.outbox.append(outbox, nowMs);
+  await session.offsets.save(offsetsOf(deps.consumerGroup, items), nowMs);
+
+  return {
+    results,
+    appliedBets: [...newBets.values()],
+    vipCache: vipCacheEntries(vip.states, ladder),
+    vipChanges: vip.outbox.length,
+    newClosedPeriods: closedPeriods.filter((period) => results.get(period.index)?.status === 'applied').length,
+  };
+}
+
+function offsetsOf(consumerGroup: string, items: readonly IngestItem[]): ConsumerOffset[] {
+  const next = new Map<string, ConsumerOffset>();
+  for (const item of items) {
+    if (item.source === undefined) continue;
+    const key = `${item.source.topic}\u0000${item.source.partition}`;
+    const nextOffset = BigInt(item.source.offset) + 1n;
+    const previous = next.get(key);
+    if (previous === undefined || previous.nextOffset < nextOffset) {
+      next.set(key, { consumerGroup, topic: item.source.topic, partition: item.source.partition, nextOffset });
+    }
+  }
+  return [...next.values()];
+}
+
+function applyRegistration(
+  event: UserRegistered,
+  users: Map<UserId, UserRow>,
+  ensureUser: (userId: UserId) => UserRow,
+  putUser: (row: UserRow) => void,
+  newUsers: Set<UserId>,
+): ItemResult {
+  const existing = users.get(event.userId);
+  if (existing !== undefined && !existing.placeholder) {
+    const same =
+      existing.parentId === event.parentId &&
+      existing.rebateRatePpm === event.rebateRatePpm &&
+      existing.registeredAtMs === event.registeredAtMs;
+    return same
+      ? { status: 'duplicate' }
+      : rejected('user_conflict', `user ${event.userId} is already registered with other details; use the agents API to move it or change its rate`, '/userId');
+  }
+  if (existing !== undefined && existing.directCount > 0 && event.parentId !== null) {
+    // Completing a placeholder that already has a downline under a parent is a move of a
+    // whole subtree; it needs the cycle and depth checks of the agents API, so it is refused
+    // here with a reason rather than half-done.
+    return rejected(
+      'user_conflict',
+      `user ${event.userId} already has ${existing.directCount} direct downline(s) as a placeholder; attach it with POST /v1/agents/${event.userId}/move`,
+      '/parentId',
+    );
+  }
+  let depth = 0;
+  if (event.parentId !== null) {
+    const parent = ensureUser(event.parentId);
+    if (!parent.placeholder && event.rebateRatePpm > parent.rebateRatePpm) {
+      return rejected(
+        'rate_above_parent',
+        `rate of user ${event.userId} (${event.rebateRatePpm} ppm) is above the rate of its parent ${parent.userId} (${parent.rebateRatePpm} ppm)`,
+        '/rebateRate',
+      );
+    }
+    depth = parent.depth + 1;
+    putUser({ ...parent, directCount: parent.directCount + 1 });
+  }
+  const base = existing ?? ensureUser(event.userId);
+  putUser({
+    ...base,
+    parentId: event.parentId,
+    rebateRatePpm: event.rebateRatePpm,
+    placeholder: false,
+    registeredAtMs: event.registeredAtMs,
+    tags: event.tags,
+    depth,
+  });
+  if (existing === undefined) newUsers.add(event.userId);
+  return { status: 'applied' };
+}
+
+function applyBet(
+  event: BetPlaced,
+  existingBets: ReadonlyMap<string, BetRow>,
+  newBets: Map<string, BetRow>,
+  timeZone: string,
+  ensureUser: (userId: UserId) => UserRow,
+): { result: ItemResult; bet: BetRow | null } {
+  const known = newBets.get(event.betId) ?? existingBets.get(event.betId);
+  if (known !== undefined) {
+    const same = betFingerprint(known) === betFingerprint(event);
+    return {
+      result: same ? { status: 'duplicate' } : rejected('bet_conflict', `bet ${event.betId} was already applied with different content`, '/betId'),
+      bet: null,
+    };
+  }
+  ensureUser(event.userId);
+  const bet: BetRow = {
+    betId: event.betId,
+    userId: event.userId,
+    gameId: event.gameId,
+    periodId: event.periodId,
+    amountMinor: event.amountMinor,
+    placedAtMs: event.placedAtMs,
+    day: dayNumberOf(event.placedAtMs, timeZone),
+    voidedAtMs: null,
+  };
+  newBets.set(bet.betId, bet);
+  return { result: { status: 'applied' }, bet };
+}
+
+function applyVoid(
+  event: BetVoided,
+  existingBets: ReadonlyMap<string, BetRow>,
+  newBets: Map<string, BetRow>,
+  voids: { betId: string; voidedAtMs: number }[],
+  pendingVoids: { betId: string; voidedAtMs: number }[],
+): { result: ItemResult; bet: BetRow | null } {
+  const fresh = newBets.get(event.betId);
+  if (fresh !== undefined) {
+    if (fresh.voidedAtMs !== null) return { result: { status: 'duplicate' }, bet: null };
+    newBets.set(event.betId, { ...fresh, voidedAtMs: event.voidedAtMs });
+    return { result: { status: 'applied' }, bet: fresh };
+  }
+  const stored = existingBets.get(event.betId);
+  if (stored === undefined) {
+    // Unknown yet: keep the void and apply it when the bet arrives (it may be on another partition).
+    if (pendingVoids.some((entry) => entry.betId === event.betId)) return { result: { status: 'duplicate' }, bet: null };
+    pendingVoids.push({ betId: event.betId, voidedAtMs: event.voidedAtMs });
+    return { result: { status: 'applied' }, bet: null };
+  }
+  if (stored.voidedAtMs !== null || voids.some((entry) => entry.betId === event.betId)) return { result: { status: 'duplicate' }, bet: null };
+  voids.push({ betId: event.betId, voidedAtMs: event.voidedAtMs });
+  return { result: { status: 'applied' }, bet: stored };
+}
+
