@@ -134,8 +134,8 @@ for (const backend of sqlBackends) {
       const { results } = await ingestBatch(deps, [fromLog(text)]);
       assert.equal(results[0]?.status, 'rejected');
       assert.equal(results[0]?.error?.code, 'bet_conflict');
-      const dlq = (await fixture.store.outbox.readBatch(10_000)).filter((record) => record.topic === 'dlq').map((record) => JSON.parse(record.payload));
-      const entry = dlq.find((record: { original: string }) => record.original === text);
+      const dlq = (await fixture.store.outbox.readBatch(10_000)).filter((record) => record.topic === 'dlq').map((record) => JSON.parse(record.payload) as { original: string; topic: string; offset: unknown; error: { code: string } });
+      const entry = dlq.find((record) => record.original === text);
       assert.equal(entry?.error.code, 'bet_conflict');
       assert.equal(entry?.topic, 'tiernet.bets');
       assert.equal(typeof entry?.offset, 'string');
@@ -195,9 +195,9 @@ for (const backend of sqlBackends) {
       const good = JSON.stringify(bet('65', '8001', '5'));
       const { results } = await ingestBatch(deps, [...cases.map(([text]) => fromLog(text)), fromLog(good)]);
       assert.deepEqual(results.map((result) => result.error?.code ?? result.status), [...cases.map(([, code]) => code), 'applied']);
-      const dlq = (await fixture.store.outbox.readBatch(10_000)).filter((record) => record.topic === 'dlq').map((record) => JSON.parse(record.payload));
+      const dlq = (await fixture.store.outbox.readBatch(10_000)).filter((record) => record.topic === 'dlq').map((record) => JSON.parse(record.payload) as { original: string; topic: string; offset: unknown; error: { code: string } });
       for (const [text, code] of cases) {
-        assert.equal(dlq.find((record: { original: string }) => record.original === text)?.error.code, code, text);
+        assert.equal(dlq.find((record) => record.original === text)?.error.code, code, text);
       }
       assert.equal((await fixture.store.bets.getMany(['65'])).size, 1);
     });

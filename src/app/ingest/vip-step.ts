@@ -22,6 +22,7 @@ import { changesLevel, initialVipState, type VipChange, type VipState } from '..
 import { dayNumberOf } from '../../domain/vip/zone-day.ts';
 import { vipChangedRecord } from '../outbox/messages.ts';
 import type { BetRow, OutboxRecord, StoreSession, StoredVipState, VipHistoryRow } from '../ports/store.ts';
+import { alignToLadder } from '../vip/align-to-ladder.ts';
 
 export interface VipBatchEvent {
   readonly kind: 'placed' | 'voided';
@@ -126,6 +127,9 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
     user.lifetime = applyLifetimeDelta(user.lifetime, delta);
     if (event.kind !== 'placed') continue;
     const atMs = event.bet.placedAtMs;
+    const aligned = alignToLadder(user.state, ladder, atMs);
+    user.state = aligned.state;
+    user.changes.push(...aligned.changes);
     if (isReviewDue(user.state, ladder, atMs)) {
       const review = decideOnReview(user.state, metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, windowDays), ladder, atMs);
       user.state = review.state;

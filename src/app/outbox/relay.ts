@@ -1,0 +1,88 @@
+// The outbox relay: moves committed out-events from the outbox table to the event log, oldest
+// first, and deletes them once the log has acknowledged them. At-least-once: a crash between
+// send and delete resends, and every record carries its outbox id as `tiernet-event-id` so
+// consumers can dedupe. One relay runs at a time across processes (a lock), which keeps the
+// per-key order of the outbox on the log.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../ports/clock.ts';
+import type { EventProducer } from '../ports/event-log.ts';
+import type { DistributedLock, LockLease } from '../ports/lock.ts';
+import type { Store } from '../ports/store.ts';
+import { WakeableLoop } from '../runtime/wakeable-loop.ts';
+
+export interface OutboxRelayOptions {
+  readonly store: Store;
+  readonly producer: EventProducer;
+  readonly lock: DistributedLock;
+  readonly clock: Clock;
+  readonly batchSize?: number;
+  readonly idleMs?: number;
+  readonly lockTtlMs?: number;
+  readonly onError: (error: unknown) => void;
+  readonly onRelayed?: (count: number) => void;
+}
+
+export const outboxRelayLockName = 'outbox-relay';
+
+export class OutboxRelay {
+  readonly #options: OutboxRelayOptions;
+  readonly #owner = `relay-${randomUUID()}`;
+  readonly #loop: WakeableLoop;
+  #lease: LockLease | null = null;
+  #leaseRenewedAtMs = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = options;
+    this.#loop = new WakeableLoop(() => this.relayOnce(), {
+      name: 'outbox-relay',
+      idleMs: options.idleMs ?? 200,
+      onError: (error) => options.onError(error),
+    });
+  }
+
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Wakes the relay now: called after a commit that wrote outbox records. */
+  notify(): void {
+    this.#loop.notify();
+  }
+
+  async stop(): Promise<void> {
+    await this.#loop.stop();
+    if (this.#lease !== null) await this.#options.lock.release(this.#lease).catch(() => false);
+    this.#lease = null;
+  }
+
+  /** One step: returns true when a full batch went out (there may be more). */
+  async relayOnce(): Promise<boolean> {
+    const ttlMs = this.#options.lockTtlMs ?? 10_000;
+    const nowMs = this.#options.clock.nowMs();
+    if (this.#lease === null) {
+      this.#lease = await this.#options.lock.acquire(outboxRelayLockName, this.#owner, ttlMs);
+      if (this.#lease === null) return false;
+      this.#leaseRenewedAtMs = nowMs;
+    } else if (nowMs - this.#leaseRenewedAtMs > ttlMs / 3) {
+      if (!(await this.#options.lock.renew(this.#lease, ttlMs))) {
+        this.#lease = null;
+        return false;
+      }
+      this.#leaseRenewedAtMs = nowMs;
+    }
+    const batchSize = this.#options.batchSize ?? 500;
+    const records = await this.#options.store.outbox.readBatch(batchSize);
+    if (records.length === 0) return false;
+    await this.#options.producer.send(
+      records.map((record) => ({
+        topic: record.topic,
+        key: record.key,
+        value: record.payload,
+        headers: { 'tiernet-event-id': record.outboxId.toString() },
+      })),
+    );
+    await this.#options.store.outbox.remove(records.map((record) => record.outboxId));
+    this.#options.onRelayed?.(records.length);
+    return records.length === batchSize;
+  }
+}
