@@ -2,13 +2,20 @@
 // into use cases. Nothing else reads configuration or picks a backend.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Cache } from '../app/ports/cache.ts';
 import { systemClock, type Clock } from '../app/ports/clock.ts';
+import type { EventLog } from '../app/ports/event-log.ts';
 import type { DistributedLock } from '../app/ports/lock.ts';
 import type { Store } from '../app/ports/store.ts';
+import type { IngestDependencies } from '../app/ingest/ingest-batch.ts';
+import { LadderSource } from '../app/vip/ladder-source.ts';
+import type { VipAdminDependencies } from '../app/vip/vip-admin.ts';
+import type { ReviewDependencies } from '../app/vip/review-scheduler.ts';
 import { backendsOf, type Config } from '../config/config.ts';
+import { createKafkaEventLog } from '../adapters/kafka/kafka-event-log.ts';
 import { MemoryCache } from '../adapters/memory/cache.ts';
+import { createMemoryEventLog } from '../adapters/memory/event-log.ts';
 import { MemoryLock } from '../adapters/memory/lock.ts';
 import { openMysqlDatabase } from '../adapters/mysql/connect.ts';
 import { RedisCache } from '../adapters/redis/cache.ts';
@@ -19,17 +26,28 @@ import { migrate, type MigrationReport } from '../adapters/sql/migrate.ts';
 import { createSqlStore } from '../adapters/sql/store.ts';
 import { openSqliteDatabase } from '../adapters/sqlite/connect.ts';
 import type { HealthProbe } from '../adapters/http/health.ts';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
 
 export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly metrics: ServiceMetrics;
   readonly registry: Registry;
   readonly database: SqlDatabase;
   readonly store: Store;
   readonly cache: Cache;
   readonly lock: DistributedLock;
+  readonly eventLog: EventLog;
+  readonly ladders: LadderSource;
   readonly probes: HealthProbe[];
+  readonly consumerGroup: string;
+  readonly ingest: IngestDependencies;
+  readonly vip: VipAdminDependencies;
+  readonly review: ReviewDependencies;
+  /** All topics tiernet reads or writes. */
+  readonly allTopics: string[];
+  readonly inputTopics: string[];
   migrate(onProgress?: (message: string) => void): Promise<MigrationReport>;
   close(): Promise<void>;
 }
@@ -46,8 +64,7 @@ export function openDatabase(config: Config): SqlDatabase {
 export async function openRuntime(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Runtime> {
   const backends = backendsOf(config);
   const closers: (() => Promise<void>)[] = [];
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tiernet_' });
+  const metrics = createServiceMetrics();
   try {
     const database = openDatabase(config);
     closers.push(() => database.close());
@@ -66,21 +83,58 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       cache = new MemoryCache({ clock });
       lock = new MemoryLock(clock);
     }
+    const eventLog = config.kafka
+      ? createKafkaEventLog({
+          brokers: config.kafka.brokers,
+          clientId: config.kafka.clientId,
+          logger: logger.child({ component: 'kafka' }),
+          replicationFactor: config.kafka.replicationFactor,
+        })
+      : createMemoryEventLog({ directory: join(config.dataDir, 'log'), clock });
+    closers.push(() => eventLog.close());
     const probes: HealthProbe[] = [
       { name: 'store', backend: backends.store, check: () => store.ping() },
       { name: 'cache', backend: backends.cache, check: () => cache.ping() },
       { name: 'lock', backend: backends.cache, check: () => lock.ping() },
+      { name: 'events', backend: backends.log, check: () => eventLog.ping() },
     ];
+    const ladders = new LadderSource(config.metrics.windowDays);
+    const onCacheError = (error: unknown): void => logger.warn({ err: error }, 'cache unavailable; carrying on without it');
+    const topics = { vipChanges: config.topics.vipChanges, groupChanges: config.topics.groupChanges, settlements: config.topics.settlements, dlq: config.topics.dlq };
+    const consumerGroup = config.kafka?.groupId ?? 'tiernet';
+    const ingest: IngestDependencies = {
+      store,
+      cache,
+      clock,
+      ladders,
+      currency: config.currency,
+      windowDays: config.metrics.windowDays,
+      topics,
+      consumerGroup,
+      onCacheError,
+    };
+    const vip: VipAdminDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError };
+    const review: ReviewDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError };
+    const inputTopics = [config.topics.users, config.topics.bets, config.topics.periods];
     return {
       config,
       logger,
       clock,
-      registry,
+      metrics,
+      registry: metrics.registry,
       database,
       store,
       cache,
       lock,
+      eventLog,
+      ladders,
       probes,
+      consumerGroup,
+      ingest,
+      vip,
+      review,
+      inputTopics,
+      allTopics: [...inputTopics, topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq],
       migrate: (onProgress) => migrate(database, clock.nowMs(), onProgress),
       async close() {
         for (const close of closers.reverse()) {

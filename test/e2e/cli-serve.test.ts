@@ -33,6 +33,7 @@ describe('tiernet serve (embedded)', () => {
         ['store', 'sqlite', 'up'],
         ['cache', 'memory', 'up'],
         ['lock', 'memory', 'up'],
+        ['events', 'memory', 'up'],
       ],
     );
   });

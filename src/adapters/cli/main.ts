@@ -6,7 +6,7 @@ import { isTiernetError } from '../../app/errors.ts';
 import { loadConfig, redactConfig, type Config } from '../../config/config.ts';
 import { createLogger } from '../../main/logger.ts';
 import { openRuntime } from '../../main/runtime.ts';
-import { buildHttpServer } from '../http/server.ts';
+import { startService } from '../../main/service.ts';
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -85,23 +85,16 @@ export function buildProgram(): Command {
     logger.info({ config: redactConfig(config) }, 'starting');
     const runtime = await openRuntime(config, logger);
     await runtime.migrate((message) => logger.info(message));
-    const app = await buildHttpServer({
-      logger,
-      registry: runtime.registry,
-      probes: runtime.probes,
-      adminToken: config.adminToken,
-      version: packageVersion(),
-    });
-    const address = await app.listen({ port: config.server.port, host: config.server.host });
-    logger.info({ address }, 'listening');
-    print(options.json, `tiernet listening on ${address} (store: ${runtime.store.backend})`, { address, backend: runtime.store.backend });
+    const service = await startService(runtime, { version: packageVersion() });
+    logger.info({ address: service.address }, 'listening');
+    print(options.json, `tiernet listening on ${service.address} (store: ${runtime.store.backend})`, { address: service.address, backend: runtime.store.backend });
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
     logger.info('stopping');
-    await app.close();
+    await service.stop();
     await runtime.close();
   });
 

@@ -18,7 +18,7 @@ export function createPeriodsRepository(database: SqlDatabase, executor: Executo
         fresh.map((period) => [period.gameId, period.periodId, period.closedAtMs, nowMs, null]),
         database.dialect.renderIgnoreTail(['game_id', 'period_id']),
       );
-      return fresh.length;
+      return new Set(fresh.map((period) => periodKeyOf(period)));
     },
     async claimedKeys(periods: readonly PeriodKey[]) {
       const claimed = new Set<string>();

@@ -1,0 +1,133 @@
+// `tiernet serve`: consumers, outbox relay, VIP review scheduler and the HTTP API, started in
+// dependency order and stopped in reverse, each loop finishing the work in flight.
+import { randomUUID } from 'node:crypto';
+import type { IngestStats } from '../app/ingest/ingest-batch.ts';
+import { startIngestConsumer } from '../app/ingest/ingest-consumer.ts';
+import { OutboxRelay } from '../app/outbox/relay.ts';
+import type { EventConsumer } from '../app/ports/event-log.ts';
+import { WakeableLoop } from '../app/runtime/wakeable-loop.ts';
+import { reviewDuePage } from '../app/vip/review-scheduler.ts';
+import { buildHttpServer, type HttpApp } from '../adapters/http/server.ts';
+import { eventRoutes } from '../adapters/http/routes/events.ts';
+import { vipRoutes } from '../adapters/http/routes/vip.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface ServiceOptions {
+  readonly version: string;
+  /** Run the log consumers (false: HTTP and background loops only). */
+  readonly consume?: boolean;
+  readonly reviewIntervalMs?: number;
+}
+
+export interface RunningService {
+  readonly app: HttpApp;
+  readonly address: string;
+  readonly relay: OutboxRelay;
+  stop(): Promise<void>;
+}
+
+const reviewPageSize = 500;
+const reviewLockName = 'vip-review';
+
+export async function startService(runtime: Runtime, options: ServiceOptions): Promise<RunningService> {
+  const { config, logger, metrics } = runtime;
+  const partitions = config.kafka?.partitions ?? 3;
+  await runtime.eventLog.ensureTopics(runtime.allTopics, partitions);
+
+  const relay = new OutboxRelay({
+    store: runtime.store,
+    producer: runtime.eventLog.producer(),
+    lock: runtime.lock,
+    clock: runtime.clock,
+    lockTtlMs: 10_000,
+    onError: (error) => {
+      metrics.outboxErrors.inc();
+      logger.warn({ err: error }, 'outbox relay failed; retrying');
+    },
+    onRelayed: (count) => metrics.outboxRelayed.inc(count),
+  });
+  relay.start();
+
+  const afterIngest = (stats: IngestStats): void => {
+    metrics.ingestEvents.inc({ status: 'applied' }, stats.applied);
+    metrics.ingestEvents.inc({ status: 'duplicate' }, stats.duplicates);
+    metrics.ingestEvents.inc({ status: 'rejected' }, stats.rejected);
+    metrics.vipChanges.inc(stats.vipChanges);
+    relay.notify();
+  };
+
+  const reviewOwner = `review-${randomUUID()}`;
+  const review = new WakeableLoop(
+    async () => {
+      const lease = await runtime.lock.acquire(reviewLockName, reviewOwner, 60_000);
+      if (lease === null) {
+        metrics.lockContention.inc({ lock: reviewLockName });
+        return false;
+      }
+      try {
+        const result = await reviewDuePage(runtime.review, runtime.clock.nowMs(), reviewPageSize);
+        metrics.vipReviews.inc(result.examined);
+        metrics.vipChanges.inc(result.levelChanges);
+        if (result.changed > 0) relay.notify();
+        return result.examined === reviewPageSize;
+      } finally {
+        await runtime.lock.release(lease).catch(() => false);
+      }
+    },
+    { name: 'vip-review', idleMs: options.reviewIntervalMs ?? 5_000, onError: (error) => logger.warn({ err: error }, 'VIP review failed; retrying') },
+  );
+  review.start();
+
+  let consumer: EventConsumer | null = null;
+  let lagTimer: NodeJS.Timeout | null = null;
+  if (options.consume ?? true) {
+    consumer = await startIngestConsumer({
+      eventLog: runtime.eventLog,
+      ingest: runtime.ingest,
+      topics: runtime.inputTopics,
+      groupId: runtime.consumerGroup,
+      maxBatchSize: config.ingest.maxBatchSize,
+      onBatch: (batch, stats, durationMs) => {
+        metrics.ingestBatchSize.observe(batch.messages.length);
+        metrics.ingestApplySeconds.observe(durationMs / 1000);
+        metrics.dlqRecords.inc(stats.rejected);
+        afterIngest(stats);
+      },
+      onError: (error, batch) => {
+        metrics.ingestFailures.inc();
+        logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'ingest batch failed; it will be retried');
+      },
+    });
+    const activeConsumer = consumer;
+    lagTimer = setInterval(() => {
+      activeConsumer.lag().then(
+        (lag) => metrics.consumerLag.set(lag),
+        () => undefined,
+      );
+    }, 5_000);
+    lagTimer.unref();
+  }
+
+  const app = await buildHttpServer({
+    logger,
+    registry: runtime.registry,
+    probes: runtime.probes,
+    adminToken: config.adminToken,
+    version: options.version,
+    routes: [eventRoutes({ ingest: runtime.ingest, afterIngest }), vipRoutes(runtime.vip)],
+  });
+  const address = await app.listen({ port: config.server.port, host: config.server.host });
+
+  return {
+    app,
+    address,
+    relay,
+    async stop() {
+      await app.close();
+      if (lagTimer !== null) clearInterval(lagTimer);
+      if (consumer !== null) await consumer.stop();
+      await review.stop();
+      await relay.stop();
+    },
+  };
+}
