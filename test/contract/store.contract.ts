@@ -327,8 +327,8 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         { gameId: 'SSC', periodId: 'p-1', closedAtMs: nowMs },
         { gameId: 'ssc', periodId: 'p-1', closedAtMs: nowMs },
       ];
-      assert.equal(await store.periods.insertClosed(periods, nowMs), 2, 'game ids are case-sensitive; the repeat is not new');
-      assert.equal(await store.periods.insertClosed(periods, nowMs), 0);
+      assert.equal((await store.periods.insertClosed(periods, nowMs)).size, 2, 'game ids are case-sensitive; the repeat is not new');
+      assert.equal((await store.periods.insertClosed(periods, nowMs)).size, 0);
       assert.equal((await store.periods.claimedKeys(periods)).size, 0);
       await store.pendingVoids.insert([{ betId: '130001', voidedAtMs: nowMs }], nowMs);
       assert.deepEqual([...(await store.pendingVoids.take(['130001', '130002']))], [['130001', nowMs]]);
