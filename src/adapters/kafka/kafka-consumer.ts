@@ -276,6 +276,18 @@ function toConsumedBatch(batch: Batch, slice: readonly KafkaMessage[]): Consumed
       key: message.key === null ? null : message.key.toString('utf8'),
       value: message.value === null ? null : message.value.toString('utf8'),
       timestampMs: Number(message.timestamp),
+      ...headersOf(message),
     })),
   };
+}
+
+function headersOf(message: KafkaMessage): { headers?: Record<string, string> } {
+  if (message.headers === undefined) return {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return Object.keys(headers).length === 0 ? {} : { headers };
 }

@@ -206,6 +206,7 @@ class MemoryEventLog implements EventLog, GroupCoordinator {
             key: record.key,
             value: record.value,
             timestampMs: record.timestampMs,
+            ...(record.headers === undefined ? {} : { headers: record.headers }),
           })),
         },
       };

@@ -17,6 +17,8 @@ export interface ConsumedMessage {
   /** The raw bytes as UTF-8 text; null for a tombstone. Never parsed here: bad JSON is the consumer's to DLQ. */
   readonly value: string | null;
   readonly timestampMs: number;
+  /** Record headers as UTF-8 text (e.g. tiernet-event-id on out-events); absent when there are none. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A batch from one topic partition, in offset order. */
