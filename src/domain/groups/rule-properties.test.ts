@@ -30,7 +30,7 @@ const ppmPool = [0, 1, 65_000, 999_999, 1_000_000];
 
 const metricFields: NumericField[] = allMetricNames(windowDays).map((name) => {
   const metric = parseMetricName(name, windowDays);
-  assert.ok(metric !== null);
+  assert.ok(metric !== null, `${name} is a metric`);
   return { name: 'metrics', metric, unit: metric.kind === 'turnover' ? 'minor' : 'count' };
 });
 const numericFields: NumericField[] = [
@@ -51,19 +51,17 @@ function operandFor(field: NumericField): fc.Arbitrary<bigint> {
   }
 }
 
-const compareArbitrary: fc.Arbitrary<Rule> = fc
-  .constantFrom(...numericFields)
-  .chain((field) =>
-    fc.record(
-      {
-        kind: fc.constant('compare' as const),
-        field: fc.constant(field),
-        op: fc.constantFrom<OrderOp>(...orderOps),
-        value: operandFor(field),
-      },
-      plain,
-    ),
-  );
+const compareArbitrary: fc.Arbitrary<Rule> = fc.constantFrom(...numericFields).chain((field) =>
+  fc.record(
+    {
+      kind: fc.constant('compare' as const),
+      field: fc.constant(field),
+      op: fc.constantFrom<OrderOp>(...orderOps),
+      value: operandFor(field),
+    },
+    plain,
+  ),
+);
 const listArbitrary: fc.Arbitrary<Rule> = fc.constantFrom(...numericFields).chain((field) =>
   fc.record(
     {
@@ -261,7 +259,7 @@ void test('De Morgan: not all ≡ any not, not any ≡ all not', () => {
 void test('a negated comparison equals the complementary op, missing values included', () => {
   fc.assert(
     fc.property(fc.oneof(compareArbitrary, listArbitrary), subjectArbitrary, (leaf, subject) => {
-      assert.ok(leaf.kind === 'compare' || leaf.kind === 'list');
+      assert.ok(leaf.kind === 'compare' || leaf.kind === 'list', 'a comparison leaf');
       const flipped = { ...leaf, op: complement[leaf.op] } as Rule;
       assert.equal(evaluateRuleTruth(not(leaf), subject), evaluateRuleTruth(flipped, subject));
     }),
@@ -273,8 +271,8 @@ void test('evaluation never throws on a validated rule, whatever the subject hol
   fc.assert(
     fc.property(ruleArbitrary, fc.oneof(subjectArbitrary, wildSubjectArbitrary), (rule, subject) => {
       const validated = validateRule(ruleToJson(rule), { windowDays });
-      assert.ok(validated.ok);
-      assert.ok(['true', 'false', 'unknown'].includes(evaluateRuleTruth(validated.value, subject)));
+      assert.ok(validated.ok, 'a generated rule validates');
+      assert.ok(['true', 'false', 'unknown'].includes(evaluateRuleTruth(validated.value, subject)), 'a truth value');
     }),
     { numRuns: 1000 },
   );
