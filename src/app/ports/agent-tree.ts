@@ -81,7 +81,11 @@ export interface HighestChildRate {
 
 export interface AgentTreeRepository {
   /** Ancestors nearest first, `limit` per page; null when the user does not exist. */
-  uplinePage(userId: UserId, cursor: UplineCursor | null, limit: number): Promise<TreePage<AncestorRow, UplineCursor> | null>;
+  uplinePage(
+    userId: UserId,
+    cursor: UplineCursor | null,
+    limit: number,
+  ): Promise<TreePage<AncestorRow, UplineCursor> | null>;
   /** Descendants in breadth-first (level, userId) order; null when the user does not exist. */
   downlinePage(userId: UserId, query: DownlineQuery): Promise<TreePage<DescendantRow, DownlineCursor> | null>;
   /** True when `candidateAncestorId` is a strict ancestor of `userId`. One query. */
