@@ -10,6 +10,8 @@ import { reviewDuePage } from '../app/vip/review-scheduler.ts';
 import { buildHttpServer, type HttpApp } from '../adapters/http/server.ts';
 import { eventRoutes } from '../adapters/http/routes/events.ts';
 import { vipRoutes } from '../adapters/http/routes/vip.ts';
+import { agentRoutes } from '../adapters/http/routes/agents.ts';
+import { createAgentTreeRepository, createAgentTreeTransaction } from '../adapters/sql/agent-tree-repository.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface ServiceOptions {
@@ -114,7 +116,11 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
     probes: runtime.probes,
     adminToken: config.adminToken,
     version: options.version,
-    routes: [eventRoutes({ ingest: runtime.ingest, afterIngest }), vipRoutes(runtime.vip)],
+    routes: [
+      eventRoutes({ ingest: runtime.ingest, afterIngest }),
+      vipRoutes(runtime.vip),
+      agentRoutes({ tree: createAgentTreeRepository(runtime.database, runtime.database.db), transaction: createAgentTreeTransaction(runtime.database), clock: runtime.clock }),
+    ],
   });
   const address = await app.listen({ port: config.server.port, host: config.server.host });
 

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { BetsTable } from './tables.ts';
 import type { BetId } from '../../domain/ids.ts';
 import type { BetRow, BetsRepository } from '../../app/ports/store.ts';
 import { insertRows, type Executor, type SqlDatabase } from './database.ts';
@@ -6,6 +7,19 @@ import { toBigInt, toId, toNullableNumber, toNumber } from './row-values.ts';
 
 const lookupChunkSize = 5_000;
 const betColumns = ['bet_id', 'user_id', 'game_id', 'period_id', 'amount_minor', 'placed_at_ms', 'day', 'voided_at_ms', 'ingested_at_ms'] as const;
+
+export function betFromRow(row: Selectable<BetsTable>): BetRow {
+  return {
+    betId: toId(row.bet_id),
+    userId: toId(row.user_id),
+    gameId: row.game_id,
+    periodId: row.period_id,
+    amountMinor: toBigInt(row.amount_minor),
+    placedAtMs: toNumber(row.placed_at_ms),
+    day: toNumber(row.day),
+    voidedAtMs: toNullableNumber(row.voided_at_ms),
+  };
+}
 
 export function createBetsRepository(database: SqlDatabase, executor: Executor): BetsRepository {
   return {
@@ -19,20 +33,22 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
           .where('bet_id', 'in', unique.slice(start, start + lookupChunkSize))
           .execute();
         for (const row of rows) {
-          const bet: BetRow = {
-            betId: toId(row.bet_id),
-            userId: toId(row.user_id),
-            gameId: row.game_id,
-            periodId: row.period_id,
-            amountMinor: toBigInt(row.amount_minor),
-            placedAtMs: toNumber(row.placed_at_ms),
-            day: toNumber(row.day),
-            voidedAtMs: toNullableNumber(row.voided_at_ms),
-          };
+          const bet = betFromRow(row);
           result.set(bet.betId, bet);
         }
       }
       return result;
+    },
+    async pageForUsers(userIds, after, limit) {
+      if (userIds.length === 0) return [];
+      let query = executor.selectFrom('bets').selectAll().where('user_id', 'in', [...userIds]);
+      if (after !== null) {
+        query = query.where(
+          sql<boolean>`(user_id > ${after.userId} or (user_id = ${after.userId} and (placed_at_ms > ${after.placedAtMs} or (placed_at_ms = ${after.placedAtMs} and bet_id > ${after.betId}))))`,
+        );
+      }
+      const rows = await query.orderBy('user_id').orderBy('placed_at_ms').orderBy('bet_id').limit(limit).execute();
+      return rows.map(betFromRow);
     },
     async insertNew(rows: readonly BetRow[], nowMs: number) {
       const existing = await this.getMany(rows.map((row) => row.betId));

@@ -71,5 +71,29 @@ export function createMetricsRepository(database: SqlDatabase, executor: Executo
       }
       return result;
     },
+    async replaceForUsers(userIds, days, totals) {
+      const unique = [...new Set(userIds)];
+      for (let start = 0; start < unique.length; start += lookupChunkSize) {
+        const chunk = unique.slice(start, start + lookupChunkSize);
+        await executor.deleteFrom('metric_days').where('user_id', 'in', chunk).execute();
+        await executor.deleteFrom('user_totals').where('user_id', 'in', chunk).execute();
+      }
+      await insertRows(
+        database,
+        executor,
+        'metric_days',
+        ['user_id', 'day', 'turnover_minor', 'bet_count'],
+        days.map((row) => [row.userId, row.day, row.turnoverMinor, row.betCount]),
+        '',
+      );
+      await insertRows(
+        database,
+        executor,
+        'user_totals',
+        ['user_id', 'turnover_minor', 'bet_count'],
+        totals.map((row) => [row.userId, row.turnoverMinor, row.betCount]),
+        '',
+      );
+    },
   };
 }

@@ -104,5 +104,15 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
       const rows = await query.orderBy('user_id').limit(limit).execute();
       return rows.map(userFromRow);
     },
+    async page(afterUserId: UserId | null, limit: number) {
+      let query = executor.selectFrom('users').selectAll();
+      if (afterUserId !== null) query = query.where('user_id', '>', afterUserId);
+      const rows = await query.orderBy('user_id').limit(limit).execute();
+      return rows.map(userFromRow);
+    },
+    async count() {
+      const row = await executor.selectFrom('users').select((eb) => eb.fn.countAll().as('total')).executeTakeFirst();
+      return row ? toNumber(row.total) : 0;
+    },
   };
 }

@@ -16,6 +16,7 @@ import { parseEventObject, parseEventText, type BetPlaced, type BetVoided, type 
 import type { UserId } from '../../domain/ids.ts';
 import { isTiernetError } from '../errors.ts';
 import type { Cache } from '../ports/cache.ts';
+import { UserChangeSet, type AfterUserChanges } from '../ports/user-changes.ts';
 import type { Clock } from '../ports/clock.ts';
 import {
   periodKeyOf,
@@ -69,7 +70,7 @@ export interface IngestDependencies {
   /** Called with cache errors; the cache is never the truth, so ingest carries on. */
   readonly onCacheError?: (error: unknown) => void;
   /** Extra work inside the same transaction for the users whose state changed (groups). */
-  readonly afterApply?: (session: StoreSession, changedUserIds: ReadonlySet<UserId>, nowMs: number) => Promise<OutboxRecord[]>;
+  readonly afterApply?: AfterUserChanges;
 }
 
 const recentBetTtlMs = 24 * 60 * 60 * 1000;
@@ -309,8 +310,19 @@ async function applyInTransaction(
       outbox.push(deadLetterRecord(deps.topics.dlq, item.source, result.error, item.input.kind === 'text' ? item.input.text : JSON.stringify(item.input.value)));
     }
   }
-  const changedUserIds = new Set<UserId>([...changedUsers.keys(), ...vip.states.map((row) => row.userId), ...deltas.map((delta) => delta.userId)]);
-  if (deps.afterApply !== undefined) outbox.push(...(await deps.afterApply(session, changedUserIds, nowMs)));
+  if (deps.afterApply !== undefined) {
+    const changes = new UserChangeSet();
+    for (const row of changedUsers.values()) {
+      const before = originalUsers.get(row.userId);
+      if (before === undefined || before.parentId !== row.parentId || before.depth !== row.depth || before.directCount !== row.directCount) changes.add(row.userId, 'agent', 'downline');
+      if (before === undefined || before.rebateRatePpm !== row.rebateRatePpm) changes.add(row.userId, 'user.rebateRate');
+      if (before === undefined || before.registeredAtMs !== row.registeredAtMs) changes.add(row.userId, 'user.registeredDays');
+      if (before === undefined || before.tags.join('\u0000') !== row.tags.join('\u0000')) changes.add(row.userId, 'user.tags');
+    }
+    for (const delta of deltas) changes.add(delta.userId, 'metrics');
+    for (const row of vip.history) if (row.fromLevel !== row.toLevel) changes.add(row.userId, 'vip.level');
+    if (changes.size > 0) outbox.push(...(await deps.afterApply(session, changes.toMap(), nowMs)));
+  }
   await session.outbox.append(outbox, nowMs);
   await session.offsets.save(offsetsOf(deps.consumerGroup, items), nowMs);
 

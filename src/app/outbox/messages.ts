@@ -33,7 +33,17 @@ export function wireCause(cause: VipCause): Record<string, unknown> {
   }
 }
 
-export function vipChangedRecord(topic: string, userId: UserId, change: VipChange, ladderVersion: number): OutboxRecord {
+export interface WireVipChange {
+  readonly fromLevel: number;
+  readonly toLevel: number;
+  readonly reason: string;
+  readonly detail: string | null;
+  readonly cause: Record<string, unknown>;
+  readonly atMs: number;
+  readonly seq: number;
+}
+
+export function vipChangedWireRecord(topic: string, userId: UserId, change: WireVipChange, ladderVersion: number): OutboxRecord {
   return {
     topic,
     key: userId,
@@ -45,11 +55,15 @@ export function vipChangedRecord(topic: string, userId: UserId, change: VipChang
       reason: change.reason,
       ...(change.detail === null ? {} : { detail: change.detail }),
       ruleVersion: ladderVersion,
-      cause: wireCause(change.cause),
+      cause: change.cause,
       at: isoTime(change.atMs),
       seq: change.seq,
     }),
   };
+}
+
+export function vipChangedRecord(topic: string, userId: UserId, change: VipChange, ladderVersion: number): OutboxRecord {
+  return vipChangedWireRecord(topic, userId, { ...change, cause: wireCause(change.cause) }, ladderVersion);
 }
 
 export interface DeadLetterSource {

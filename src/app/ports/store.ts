@@ -90,6 +90,9 @@ export interface UsersRepository {
   updateMany(rows: readonly UserRow[], nowMs: number): Promise<void>;
   /** Direct children in id order, keyset-paged. */
   childrenPage(parentId: UserId, afterUserId: UserId | null, limit: number): Promise<UserRow[]>;
+  /** Every user in id order, keyset-paged. */
+  page(afterUserId: UserId | null, limit: number): Promise<UserRow[]>;
+  count(): Promise<number>;
 }
 
 export interface BetsRepository {
@@ -97,6 +100,12 @@ export interface BetsRepository {
   /** Inserts bets whose id is new; returns the ids inserted. The primary key is the idempotency key. */
   insertNew(rows: readonly BetRow[], nowMs: number): Promise<Set<BetId>>;
   markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]): Promise<void>;
+  /** Bets of the given users ordered by (user, placed time, bet id), keyset-paged from `after`. */
+  pageForUsers(
+    userIds: readonly UserId[],
+    after: { readonly userId: UserId; readonly placedAtMs: number; readonly betId: BetId } | null,
+    limit: number,
+  ): Promise<BetRow[]>;
 }
 
 export interface MetricsRepository {
@@ -105,6 +114,8 @@ export interface MetricsRepository {
   /** Buckets of the given users with day >= fromDay. */
   daysSince(userIds: readonly UserId[], fromDay: number): Promise<MetricDayRow[]>;
   totals(userIds: readonly UserId[]): Promise<Map<UserId, UserTotalsRow>>;
+  /** Replaces the buckets and totals of these users (replay after a time-zone change). */
+  replaceForUsers(userIds: readonly UserId[], days: readonly MetricDayRow[], totals: readonly UserTotalsRow[]): Promise<void>;
 }
 
 export interface OutboxRepository {

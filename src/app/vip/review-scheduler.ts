@@ -3,7 +3,6 @@
 // next review is due from the due index (never a scan of everyone), in bounded pages, and
 // catches each up over every boundary it missed. One process reviews at a time (a lock), so
 // two ticks never decide the same user twice.
-import type { UserId } from '../../domain/ids.ts';
 import { metricsAsOfReader } from '../../domain/vip/metrics.ts';
 import { decideOnReview } from '../../domain/vip/review.ts';
 import { changesLevel } from '../../domain/vip/vip-state.ts';
@@ -11,8 +10,9 @@ import { alignToLadder } from './align-to-ladder.ts';
 import { dayNumberOf } from '../../domain/vip/zone-day.ts';
 import { vipChangedRecord } from '../outbox/messages.ts';
 import type { Cache } from '../ports/cache.ts';
+import { UserChangeSet, type AfterUserChanges } from '../ports/user-changes.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { OutboxRecord, Store, StoreSession, StoredVipState, VipHistoryRow } from '../ports/store.ts';
+import type { OutboxRecord, Store, StoredVipState, VipHistoryRow } from '../ports/store.ts';
 import { historyRowOf, loadMetricInputs } from '../ingest/vip-step.ts';
 import type { LadderSource } from './ladder-source.ts';
 import { vipCacheEntries } from './vip-cache.ts';
@@ -24,7 +24,7 @@ export interface ReviewDependencies {
   readonly ladders: LadderSource;
   readonly windowDays: readonly number[];
   readonly vipChangesTopic: string;
-  readonly afterApply?: (session: StoreSession, changedUserIds: ReadonlySet<UserId>, nowMs: number) => Promise<OutboxRecord[]>;
+  readonly afterApply?: AfterUserChanges;
   readonly onCacheError?: (error: unknown) => void;
 }
 
@@ -65,8 +65,9 @@ export async function reviewDuePage(deps: ReviewDependencies, nowMs: number, pag
     }
     await session.vipStates.upsertMany(states, nowMs);
     await session.vipHistory.append(history);
-    const changedUsers = new Set(states.filter((state) => history.some((row) => row.userId === state.userId)).map((state) => state.userId));
-    if (deps.afterApply !== undefined && changedUsers.size > 0) outbox.push(...(await deps.afterApply(session, changedUsers, nowMs)));
+    const changes = new UserChangeSet();
+    for (const row of history) if (row.fromLevel !== row.toLevel) changes.add(row.userId, 'vip.level');
+    if (deps.afterApply !== undefined && changes.size > 0) outbox.push(...(await deps.afterApply(session, changes.toMap(), nowMs)));
     await session.outbox.append(outbox, nowMs);
     return { examined: due.length, states, history, outbox, ladder };
   });

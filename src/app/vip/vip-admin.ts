@@ -15,8 +15,9 @@ import { changesLevel, initialVipState, type VipState } from '../../domain/vip/v
 import { dayNumberOf } from '../../domain/vip/zone-day.ts';
 import { vipChangedRecord } from '../outbox/messages.ts';
 import type { Cache } from '../ports/cache.ts';
+import { UserChangeSet, type AfterUserChanges } from '../ports/user-changes.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { DocumentVersion, OutboxRecord, Page, Store, StoreSession, UserRow, VipHistoryRow } from '../ports/store.ts';
+import type { DocumentVersion, Page, Store, StoreSession, UserRow, VipHistoryRow } from '../ports/store.ts';
 import { historyRowOf, loadMetricInputs } from '../ingest/vip-step.ts';
 import { alignToLadder } from './align-to-ladder.ts';
 import type { CurrentLadder, LadderSource } from './ladder-source.ts';
@@ -29,7 +30,7 @@ export interface VipAdminDependencies {
   readonly ladders: LadderSource;
   readonly windowDays: readonly number[];
   readonly vipChangesTopic: string;
-  readonly afterApply?: (session: StoreSession, changedUserIds: ReadonlySet<UserId>, nowMs: number) => Promise<OutboxRecord[]>;
+  readonly afterApply?: AfterUserChanges;
   readonly onCacheError?: (error: unknown) => void;
 }
 
@@ -152,7 +153,11 @@ export async function setOverride(deps: VipAdminDependencies, userId: UserId, re
     await session.vipStates.upsertMany([row], nowMs);
     await session.vipHistory.append(changes.map((change) => historyRowOf(userId, change, ladder.version)));
     const outbox = changes.filter(changesLevel).map((change) => vipChangedRecord(deps.vipChangesTopic, userId, change, ladder.version));
-    if (deps.afterApply !== undefined && changes.length > 0) outbox.push(...(await deps.afterApply(session, new Set([userId]), nowMs)));
+    if (deps.afterApply !== undefined && changes.some(changesLevel)) {
+      const changeSet = new UserChangeSet();
+      changeSet.add(userId, 'vip.level');
+      outbox.push(...(await deps.afterApply(session, changeSet.toMap(), nowMs)));
+    }
     await session.outbox.append(outbox, nowMs);
     return accept({ status: cachedStatusOf(row, ladder.ladder), ladder, row });
   });
