@@ -7,6 +7,8 @@ import { loadConfig, redactConfig, type Config } from '../../config/config.ts';
 import { createLogger } from '../../main/logger.ts';
 import { openRuntime } from '../../main/runtime.ts';
 import { startService } from '../../main/service.ts';
+import { replayVip } from '../../app/vip/replay.ts';
+import { createProgress } from './progress.ts';
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -96,6 +98,37 @@ export function buildProgram(): Command {
     logger.info('stopping');
     await service.stop();
     await runtime.close();
+  });
+
+  addCommonOptions(
+    program
+      .command('replay')
+      .description('recompute every user\'s VIP state from the stored bets under the ladder in force (run with ingestion paused)')
+      .option('--dry-run', 'report who would move; write nothing')
+      .option('--rebuild-metrics', 'also rebuild day buckets in the ladder\'s time zone (after a time-zone change)')
+      .option('--page-size <users>', 'users per transaction', (value) => Number(value), 200),
+  ).action(async (options: CommonOptions & { dryRun?: boolean; rebuildMetrics?: boolean; pageSize: number }) => {
+    const config = resolveConfig(options);
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const runtime = await openRuntime(config, logger);
+    const progress = createProgress('replay', !options.json);
+    try {
+      await runtime.migrate();
+      const report = await replayVip(
+        { store: runtime.store, clock: runtime.clock, ladders: runtime.ladders, windowDays: config.metrics.windowDays, vipChangesTopic: config.topics.vipChanges },
+        { dryRun: options.dryRun ?? false, rebuildMetrics: options.rebuildMetrics ?? false, usersPerPage: options.pageSize, onProgress: (done, total) => progress.update(done, total) },
+      );
+      progress.finish();
+      const moves = report.moves.slice(0, 20).map((move) => `  ${move.userId}: ${move.fromLevel} -> ${move.toLevel}`).join('\n');
+      print(
+        options.json,
+        `${report.dryRun ? 'dry run: ' : ''}${report.users} users, ${report.bets} bets replayed under ladder v${report.ladderVersion}; ` +
+          `${report.changed} states ${report.dryRun ? 'would change' : 'changed'}, ${report.moves.length} level moves${moves ? `\n${moves}` : ''}`,
+        report,
+      );
+    } finally {
+      await runtime.close();
+    }
   });
 
   return program;

@@ -146,7 +146,9 @@ async function replayPage(
     if (user.betCount > 0) totals.push({ userId, turnoverMinor: user.lifetime.turnoverMinor, betCount: user.lifetime.betCount });
     const previous = stored.get(userId);
     const fromLevel = previous?.state.level ?? 0;
-    const sameState = previous !== undefined && JSON.stringify({ ...previous.state, seq: 0 }) === JSON.stringify({ ...user.state, seq: 0 });
+    // seq and changedAtMs are bookkeeping of when rows were written, not part of the decision.
+    const comparable = (state: VipState): string => JSON.stringify({ ...state, seq: 0, changedAtMs: 0 });
+    const sameState = previous !== undefined && comparable(previous.state) === comparable(user.state);
     if (sameState || (previous === undefined && user.betCount === 0)) continue;
     if (fromLevel !== user.state.level) moves.push({ userId, fromLevel, toLevel: user.state.level });
     const seq = (previous?.state.seq ?? 0) + 1;
