@@ -180,6 +180,26 @@ for (const backend of sqlBackends) {
       assert.equal((await fixture.store.users.getMany(['7001'])).size, 0);
     });
 
+    test('bets and voids reaching a period already claimed by a settlement become adjustments', async () => {
+      await ingestBatch(deps, [json({ ...bet('70', '9001', '30'), periodId: 'claimed' }), json({ type: 'period.closed', gameId: 'ssc', periodId: 'claimed', closedAt: t0 })]);
+      await fixture.database.db.insertInto('settlement_periods').values({ game_id: 'ssc', period_id: 'claimed', settlement_id: 's-1' }).execute();
+      await ingestBatch(deps, [
+        json({ ...bet('71', '9001', '12.5'), periodId: 'claimed' }),
+        json({ type: 'bet.voided', betId: '70', voidedAt: t0 + 60_000 }),
+        json({ ...bet('72', '9001', '5'), periodId: 'claimed' }),
+        json({ type: 'bet.voided', betId: '72', voidedAt: t0 + 60_000 }),
+      ]);
+      const rows = await fixture.database.db.selectFrom('bet_adjustments').select(['bet_id', 'kind', 'amount_minor']).where('user_id', '=', '9001').orderBy('bet_id').execute();
+      assert.deepEqual(
+        rows.map((row) => [String(row.bet_id), row.kind, BigInt(row.amount_minor)]),
+        [
+          ['70', 'void', -300_000n],
+          ['71', 'late', 125_000n],
+        ],
+        'a late bet voided in the same batch nets to nothing and needs no adjustment',
+      );
+    });
+
     test('every class of malformed event is dead-lettered with its code and the batch goes on', async () => {
       const cases: [string, string][] = [
         ['{"type":', 'event_not_json'],

@@ -39,9 +39,9 @@ export function createAdjustmentsRepository(database: SqlDatabase, executor: Exe
         database,
         executor,
         'bet_adjustments',
-        ['bet_id', 'user_id', 'amount_minor', 'created_at_ms', 'settlement_id'],
-        rows.map((row) => [row.betId, row.userId, row.amountMinor, nowMs, null]),
-        database.dialect.renderIgnoreTail(['bet_id']),
+        ['bet_id', 'kind', 'user_id', 'amount_minor', 'created_at_ms', 'settlement_id'],
+        rows.map((row) => [row.betId, row.kind, row.userId, row.amountMinor, nowMs, null]),
+        database.dialect.renderIgnoreTail(['bet_id', 'kind']),
       );
     },
   };

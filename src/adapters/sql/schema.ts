@@ -171,16 +171,18 @@ export const initialTables: readonly TableDefinition[] = [
     primaryKey: ['bet_id'],
   },
   {
-    // A bet voided after its period was settled: paid back in a later settlement.
+    // Bets that reach a period after a settlement claimed it: a late bet (+amount) or a void of
+    // a settled bet (-amount), each paid in a later settlement. One row per bet and kind.
     name: 'bet_adjustments',
     columns: [
       column('bet_id', 'id'),
+      column('kind', 'code'),
       column('user_id', 'id'),
       column('amount_minor', 'bigint'),
       column('created_at_ms', 'bigint'),
       column('settlement_id', 'code', nullable),
     ],
-    primaryKey: ['bet_id'],
+    primaryKey: ['bet_id', 'kind'],
     indexes: [{ name: 'bet_adjustments_settlement', columns: ['settlement_id'] }],
   },
   {
@@ -243,6 +245,10 @@ export const initialTables: readonly TableDefinition[] = [
     primaryKey: ['name'],
   },
   {
+    // Groups (DESIGN §4). A rule edit or a new dynamic group leaves a rebuild pending
+    // (rebuild_after_user_id: the last user id the diff has done, 0 = none yet; NULL = membership
+    // matches rule_version), worked off in bounded batches that survive a restart. A deleted
+    // group is a tombstone (deleting = 1) until its members have left, batch by batch.
     name: 'user_groups',
     columns: [
       column('group_id', 'code'),
@@ -252,6 +258,10 @@ export const initialTables: readonly TableDefinition[] = [
       column('rule_version', 'int', { defaultValue: 1 }),
       column('policy_doc', 'text', nullable),
       column('priority', 'int', { defaultValue: 0 }),
+      column('deleting', 'bool', { defaultValue: 0 }),
+      column('rebuild_after_user_id', 'id', nullable),
+      column('rebuild_joined', 'bigint', { defaultValue: 0 }),
+      column('rebuild_left', 'bigint', { defaultValue: 0 }),
       column('created_at_ms', 'bigint'),
       column('updated_at_ms', 'bigint'),
     ],

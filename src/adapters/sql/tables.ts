@@ -97,6 +97,7 @@ export interface PendingVoidsTable {
 
 export interface BetAdjustmentsTable {
   bet_id: Integer;
+  kind: Text;
   user_id: Integer;
   amount_minor: Integer;
   created_at_ms: Integer;
@@ -157,6 +158,10 @@ export interface UserGroupsTable {
   rule_version: Integer;
   policy_doc: NullableText;
   priority: Integer;
+  deleting: Integer;
+  rebuild_after_user_id: NullableInteger;
+  rebuild_joined: Integer;
+  rebuild_left: Integer;
   created_at_ms: Integer;
   updated_at_ms: Integer;
 }

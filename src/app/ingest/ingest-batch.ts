@@ -264,12 +264,18 @@ async function applyInTransaction(
     vipEvents.push({ kind: 'voided', bet });
   }
 
-  // Voids of bets whose period a settlement already claimed become adjustment lines later.
+  // Bets that reach a period a settlement already claimed are paid in a later settlement:
+  // a late bet as +amount, a void of a settled bet as -amount. Nothing is lost to timing.
   const adjustments: BetAdjustmentRow[] = [];
-  if (voidedBetsNeedingAdjustment.length > 0) {
-    const claimed = await session.periods.claimedKeys(voidedBetsNeedingAdjustment);
+  const newBetList = [...newBets.values()];
+  if (voidedBetsNeedingAdjustment.length > 0 || newBetList.length > 0) {
+    const periods = new Map([...voidedBetsNeedingAdjustment, ...newBetList].map((bet) => [periodKeyOf(bet), { gameId: bet.gameId, periodId: bet.periodId }]));
+    const claimed = await session.periods.claimedKeys([...periods.values()]);
     for (const bet of voidedBetsNeedingAdjustment) {
-      if (claimed.has(periodKeyOf(bet))) adjustments.push({ betId: bet.betId, userId: bet.userId, amountMinor: -bet.amountMinor });
+      if (claimed.has(periodKeyOf(bet))) adjustments.push({ betId: bet.betId, kind: 'void', userId: bet.userId, amountMinor: -bet.amountMinor });
+    }
+    for (const bet of newBetList) {
+      if (bet.voidedAtMs === null && claimed.has(periodKeyOf(bet))) adjustments.push({ betId: bet.betId, kind: 'late', userId: bet.userId, amountMinor: bet.amountMinor });
     }
   }
 

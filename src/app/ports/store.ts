@@ -4,6 +4,7 @@
 // test/contract/store.contract.ts runs against every adapter.
 import type { BetId, UserId } from '../../domain/ids.ts';
 import type { VipState } from '../../domain/vip/vip-state.ts';
+import type { GroupsRepository } from './groups.ts';
 
 export interface UserRow {
   readonly userId: UserId;
@@ -210,8 +211,9 @@ export interface PendingVoidsRepository {
 
 export interface BetAdjustmentRow {
   readonly betId: BetId;
+  /** `late`: a bet for an already-claimed period (+amount); `void`: a void of a bet whose period was claimed (-amount). */
+  readonly kind: 'late' | 'void';
   readonly userId: UserId;
-  /** Negative: the voided amount to take back in a later settlement. */
   readonly amountMinor: bigint;
 }
 
@@ -234,6 +236,7 @@ export interface StoreSession {
   readonly periods: PeriodsRepository;
   readonly pendingVoids: PendingVoidsRepository;
   readonly adjustments: AdjustmentsRepository;
+  readonly groups: GroupsRepository;
 }
 
 export const periodKeyOf = (period: PeriodKey): string => `${period.gameId}\u0000${period.periodId}`;
