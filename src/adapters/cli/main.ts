@@ -9,6 +9,7 @@ import { openRuntime } from '../../main/runtime.ts';
 import { startService } from '../../main/service.ts';
 import { replayVip } from '../../app/vip/replay.ts';
 import { createProgress } from './progress.ts';
+import { registerBenchCommand } from './bench.ts';
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -131,6 +132,8 @@ export function buildProgram(): Command {
     }
   });
 
+  registerBenchCommand(program, { print, setExitCode: (code) => (process.exitCode = code) });
+
   return program;
 }
 
@@ -138,7 +141,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exitCodes.ok;
+    // A command may have set a failing exit code (e.g. bench --check found a regression).
+    return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
