@@ -12,6 +12,7 @@ import { createUsersRepository } from './users-repository.ts';
 import { createVipStatesRepository } from './vip-states-repository.ts';
 import { createVipHistoryRepository } from './vip-history-repository.ts';
 import { createDocumentVersionsRepository } from './document-versions-repository.ts';
+import { createGroupsRepository } from './groups-repository.ts';
 import { createPeriodsRepository } from './periods-repository.ts';
 import { createAdjustmentsRepository, createPendingVoidsRepository } from './pending-voids-repository.ts';
 
@@ -30,6 +31,7 @@ function createSession(database: SqlDatabase, executor: Executor): StoreSession 
     periods: createPeriodsRepository(database, executor),
     pendingVoids: createPendingVoidsRepository(database, executor),
     adjustments: createAdjustmentsRepository(database, executor),
+    groups: createGroupsRepository(database, executor),
   };
 }
 
