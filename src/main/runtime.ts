@@ -89,6 +89,9 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
           clientId: config.kafka.clientId,
           logger: logger.child({ component: 'kafka' }),
           replicationFactor: config.kafka.replicationFactor,
+          // Ingest transactions of different partitions touch different users' rows (keyed
+          // by userId), so partitions can be applied concurrently without conflicts.
+          consumer: { partitionsConsumedConcurrently: Math.min(config.kafka.partitions, 4) },
         })
       : createMemoryEventLog({ directory: join(config.dataDir, 'log'), clock });
     closers.push(() => eventLog.close());

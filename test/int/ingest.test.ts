@@ -173,6 +173,20 @@ for (const backend of sqlBackends) {
       assert.deepEqual([completed?.placeholder, completed?.parentId, completed?.rebateRatePpm, completed?.depth], [false, '1000', 50_000, 1]);
     });
 
+    test('direct counts stay exact when a child registers before its parent in one batch, and across batches', async () => {
+      await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6101', parentId: '6100', rebateRate: '0.01', registeredAt: t0 }),
+        json({ type: 'user.registered', userId: '6100', rebateRate: '0.02', registeredAt: t0 }),
+        json({ type: 'user.registered', userId: '6102', parentId: '6100', rebateRate: '0.01', registeredAt: t0 }),
+      ]);
+      await ingestBatch(deps, [json({ type: 'user.registered', userId: '6103', parentId: '6100', rebateRate: '0', registeredAt: t0 })]);
+      const users = await fixture.store.users.getMany(['6100', '6101', '6103']);
+      assert.equal(users.get('6100')?.directCount, 3);
+      assert.equal(users.get('6100')?.placeholder, false);
+      assert.equal(users.get('6101')?.depth, 1);
+      assert.equal(users.get('6103')?.depth, 1);
+    });
+
     test('a rate above the parent is refused and nothing is written', async () => {
       const { results } = await ingestBatch(deps, [json({ type: 'user.registered', userId: '7001', parentId: '1000', rebateRate: '0.09', registeredAt: t0 })]);
       assert.equal(results[0]?.error?.code, 'rate_above_parent');

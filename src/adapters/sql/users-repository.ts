@@ -3,7 +3,7 @@ import type { UserRow, UsersRepository } from '../../app/ports/store.ts';
 import { insertRows, type Executor, type SqlDatabase } from './database.ts';
 import { toId, toNullableId, toNullableNumber, toNumber } from './row-values.ts';
 import type { UsersTable } from './tables.ts';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 
 const lookupChunkSize = 5_000;
 
@@ -94,7 +94,9 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
         database.dialect.renderUpsertTail(
           ['user_id'],
           [],
-          ['parent_id', 'rebate_rate_ppm', 'placeholder', 'registered_at_ms', 'tags', 'depth', 'direct_count', 'updated_at_ms'],
+          // direct_count is not overwritten: children on other partitions change it
+          // concurrently, so it only ever moves through addDirectCounts.
+          ['parent_id', 'rebate_rate_ppm', 'placeholder', 'registered_at_ms', 'tags', 'depth', 'updated_at_ms'],
         ),
       );
     },
@@ -103,6 +105,18 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
       if (afterUserId !== null) query = query.where('user_id', '>', afterUserId);
       const rows = await query.orderBy('user_id').limit(limit).execute();
       return rows.map(userFromRow);
+    },
+    async addDirectCounts(deltas: ReadonlyMap<UserId, number>, nowMs: number) {
+      const entries = [...deltas.entries()].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      for (let start = 0; start < entries.length; start += lookupChunkSize) {
+        const chunk = entries.slice(start, start + lookupChunkSize);
+        const cases = sql.join(chunk.map(([userId, delta]) => sql`when ${userId} then ${delta}`), sql` `);
+        await executor
+          .updateTable('users')
+          .set({ direct_count: sql<number>`direct_count + (case user_id ${cases} else 0 end)`, updated_at_ms: nowMs })
+          .where('user_id', 'in', chunk.map(([userId]) => userId))
+          .execute();
+      }
     },
     async page(afterUserId: UserId | null, limit: number) {
       let query = executor.selectFrom('users').selectAll();

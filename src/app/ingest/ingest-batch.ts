@@ -201,6 +201,7 @@ async function applyInTransaction(
   const originalUsers = new Map(users);
   const changedUsers = new Map<UserId, UserRow>();
   const newUsers = new Set<UserId>();
+  const directCountDeltas = new Map<UserId, number>();
 
   const newBets = new Map<string, BetRow>();
   const voids: { betId: string; voidedAtMs: number }[] = [];
@@ -227,7 +228,7 @@ async function applyInTransaction(
   for (const { index, event } of toApply) {
     switch (event.type) {
       case 'user.registered':
-        results.set(index, applyRegistration(event, users, ensureUser, putUser, newUsers));
+        results.set(index, applyRegistration(event, users, directCountDeltas, ensureUser, putUser, newUsers));
         break;
       case 'bet.placed': {
         const result = applyBet(event, existingBets, newBets, ladder.timeZone, ensureUser);
@@ -291,10 +292,15 @@ async function applyInTransaction(
   });
 
   // ---- write ----
-  const inserted = await session.users.insertMissing([...changedUsers.values()].filter((row) => newUsers.has(row.userId)), nowMs);
+  // New rows start at direct_count 0: every child counted in this batch arrives through the deltas.
+  const inserted = await session.users.insertMissing(
+    [...changedUsers.values()].filter((row) => newUsers.has(row.userId)).map((row) => ({ ...row, directCount: 0 })),
+    nowMs,
+  );
   invariant(inserted.size === newUsers.size, 'users seen as new were inserted');
   const updatedUsers = [...changedUsers.values()].filter((row) => !newUsers.has(row.userId) && originalUsers.get(row.userId) !== row);
   if (updatedUsers.length > 0) await session.users.updateMany(updatedUsers, nowMs);
+  await session.users.addDirectCounts(directCountDeltas, nowMs);
   await session.bets.insertNew([...newBets.values()], nowMs);
   await session.bets.markVoided(voids);
   await session.pendingVoids.insert(pendingVoids, nowMs);
@@ -318,9 +324,10 @@ async function applyInTransaction(
   }
   if (deps.afterApply !== undefined) {
     const changes = new UserChangeSet();
+    for (const userId of directCountDeltas.keys()) changes.add(userId, 'agent');
     for (const row of changedUsers.values()) {
       const before = originalUsers.get(row.userId);
-      if (before === undefined || before.parentId !== row.parentId || before.depth !== row.depth || before.directCount !== row.directCount) changes.add(row.userId, 'agent', 'downline');
+      if (before === undefined || before.parentId !== row.parentId || before.depth !== row.depth) changes.add(row.userId, 'agent', 'downline');
       if (before === undefined || before.rebateRatePpm !== row.rebateRatePpm) changes.add(row.userId, 'user.rebateRate');
       if (before === undefined || before.registeredAtMs !== row.registeredAtMs) changes.add(row.userId, 'user.registeredDays');
       if (before === undefined || before.tags.join('\u0000') !== row.tags.join('\u0000')) changes.add(row.userId, 'user.tags');
@@ -358,6 +365,7 @@ function offsetsOf(consumerGroup: string, items: readonly IngestItem[]): Consume
 function applyRegistration(
   event: UserRegistered,
   users: Map<UserId, UserRow>,
+  directCountDeltas: Map<UserId, number>,
   ensureUser: (userId: UserId) => UserRow,
   putUser: (row: UserRow) => void,
   newUsers: Set<UserId>,
@@ -393,7 +401,9 @@ function applyRegistration(
       );
     }
     depth = parent.depth + 1;
-    putUser({ ...parent, directCount: parent.directCount + 1 });
+    // In memory for later events of this batch; in the store as an atomic increment.
+    users.set(parent.userId, { ...parent, directCount: parent.directCount + 1 });
+    directCountDeltas.set(parent.userId, (directCountDeltas.get(parent.userId) ?? 0) + 1);
   }
   const base = existing ?? ensureUser(event.userId);
   putUser({

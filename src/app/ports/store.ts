@@ -87,8 +87,10 @@ export interface UsersRepository {
   getMany(userIds: readonly UserId[]): Promise<Map<UserId, UserRow>>;
   /** Inserts users that do not exist yet; existing rows are left untouched. Returns the ids inserted. */
   insertMissing(rows: readonly UserRow[], nowMs: number): Promise<Set<UserId>>;
-  /** Overwrites parent, rate, placeholder flag, registration time, tags and depth of existing users. */
+  /** Overwrites parent, rate, placeholder flag, registration time, tags and depth of existing users (never direct_count). */
   updateMany(rows: readonly UserRow[], nowMs: number): Promise<void>;
+  /** Adds to direct_count atomically (children registered concurrently on other partitions). */
+  addDirectCounts(deltas: ReadonlyMap<UserId, number>, nowMs: number): Promise<void>;
   /** Direct children in id order, keyset-paged. */
   childrenPage(parentId: UserId, afterUserId: UserId | null, limit: number): Promise<UserRow[]>;
   /** Every user in id order, keyset-paged. */
