@@ -198,6 +198,11 @@ export const initialTables: readonly TableDefinition[] = [
     indexes: [{ name: 'periods_unsettled', columns: ['settlement_id', 'closed_at_ms'] }],
   },
   {
+    // One settlement run (DESIGN §5). fencing_token and runner name the holder that last
+    // wrote it (a resumed run is adopted by the next holder). adjustment_count: bet
+    // adjustments claimed with the periods; line_count: ledger lines written, including lines
+    // whose exact rebate floors to 0 (beneficiaries counts only lines that move money);
+    // turnover_minor: net turnover settled, adjustments included.
     name: 'settlements',
     columns: [
       column('settlement_id', 'code'),
@@ -206,8 +211,11 @@ export const initialTables: readonly TableDefinition[] = [
       column('runner', 'name'),
       column('policy_version', 'int'),
       column('periods_doc', 'text'),
+      column('adjustment_count', 'bigint', { defaultValue: 0 }),
+      column('line_count', 'bigint', { defaultValue: 0 }),
       column('beneficiaries', 'bigint', { defaultValue: 0 }),
       column('total_rebate_minor', 'bigint', { defaultValue: 0 }),
+      column('turnover_minor', 'bigint', nullable),
       column('exact_total_minor_ppm', 'exact', nullable),
       column('residue_minor_ppm', 'exact', nullable),
       column('capped_minor_ppm', 'exact', nullable),
@@ -216,7 +224,12 @@ export const initialTables: readonly TableDefinition[] = [
       column('committed_at_ms', 'bigint', nullable),
     ],
     primaryKey: ['settlement_id'],
-    indexes: [{ name: 'settlements_created', columns: ['created_at_ms'] }],
+    indexes: [
+      // Newest-first listing pages by (created_at_ms, settlement_id).
+      { name: 'settlements_created', columns: ['created_at_ms', 'settlement_id'] },
+      // The next lock holder finds crashed runs (status running) without a scan.
+      { name: 'settlements_status', columns: ['status', 'created_at_ms'] },
+    ],
   },
   {
     // Claim of a period by exactly one settlement: the primary key is the exactly-once guard.
@@ -239,7 +252,10 @@ export const initialTables: readonly TableDefinition[] = [
     indexes: [{ name: 'settlement_lines_beneficiary', columns: ['beneficiary_id'] }],
   },
   {
-    // DB side of fencing: a write carrying a token below the highest seen is refused.
+    // DB side of fencing: a write carrying a token below the highest seen is refused. The row
+    // 'settlement.claim-gate' is a gate, not a fence: a settlement claim locks it exclusively
+    // and ingest shares it, so a bet never lands unseen in a period being claimed
+    // (src/adapters/sql/settlement-claim-gate.ts).
     name: 'fences',
     columns: [column('name', 'code'), column('token', 'bigint'), column('updated_at_ms', 'bigint')],
     primaryKey: ['name'],

@@ -119,8 +119,11 @@ export interface SettlementsTable {
   runner: Text;
   policy_version: Integer;
   periods_doc: Text;
+  adjustment_count: Integer;
+  line_count: Integer;
   beneficiaries: Integer;
   total_rebate_minor: Integer;
+  turnover_minor: NullableInteger;
   exact_total_minor_ppm: NullableText;
   residue_minor_ppm: NullableText;
   capped_minor_ppm: NullableText;
