@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
   /** Route plugins, registered after the cross-cutting hooks. */
   readonly routes?: readonly ((app: HttpApp) => Promise<void>)[];
   readonly bodyLimitBytes?: number;
+  /** Mutations (POST/PUT/DELETE under /v1) allowed per client and minute; /v1/events gets 10x. 0 disables. */
+  readonly mutationsPerMinute?: number;
 }
 
 const publicPrefixes = ['/health', '/metrics', '/docs', '/openapi.json', '/console', '/favicon.ico'];
@@ -51,6 +54,28 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Rate limits apply to mutations only: reads are cheap and bounded by paging, while a
+  // runaway script PUTting ladders or moving agents is exactly what an operator must stop.
+  const mutationsPerMinute = options.mutationsPerMinute ?? 600;
+  if (mutationsPerMinute > 0) {
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const mutates = methods.some((method) => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS');
+      if (!mutates || !route.url.startsWith('/v1/')) return;
+      const max = route.url === '/v1/events' ? mutationsPerMinute * 10 : mutationsPerMinute;
+      route.config = { ...(route.config as object | undefined), rateLimit: { max, timeWindow: 60_000 } };
+    });
+    // After the hook above: the plugin reads config.rateLimit in its own onRoute hook.
+    await app.register(rateLimit, {
+      global: false,
+      keyGenerator: (request) => request.headers.authorization ?? request.ip,
+      errorResponseBuilder: (_request, context) => ({
+        ...problem('rate_limited', `at most ${context.max} mutations per minute; retry after ${Math.ceil(context.ttl / 1000)} s`),
+        statusCode: 429,
+      }),
+    });
+  }
+
   app.addHook('onRequest', async (request, reply) => {
     if (options.adminToken === undefined || isPublic(request.url)) return;
     const token = bearerToken(request.headers.authorization);
@@ -75,6 +100,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
       const body = problem(error.code, error.message);
       if (body.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, body);
+    }
+    if (error.statusCode === 429) {
+      const detail = (error as unknown as { detail?: string }).detail ?? error.message;
+      return sendProblem(reply.header('retry-after', '60'), problem('rate_limited', detail));
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendProblem(reply, problem('request_invalid', error.message));
