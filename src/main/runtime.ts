@@ -12,6 +12,9 @@ import type { IngestDependencies } from '../app/ingest/ingest-batch.ts';
 import { LadderSource } from '../app/vip/ladder-source.ts';
 import type { VipAdminDependencies } from '../app/vip/vip-admin.ts';
 import type { ReviewDependencies } from '../app/vip/review-scheduler.ts';
+import { GroupCatalog } from '../app/groups/group-catalog.ts';
+import type { GroupsDependencies } from '../app/groups/groups-deps.ts';
+import { createGroupsHook } from '../app/groups/groups-hook.ts';
 import { backendsOf, type Config } from '../config/config.ts';
 import { createKafkaEventLog } from '../adapters/kafka/kafka-event-log.ts';
 import { MemoryCache } from '../adapters/memory/cache.ts';
@@ -45,6 +48,7 @@ export interface Runtime {
   readonly ingest: IngestDependencies;
   readonly vip: VipAdminDependencies;
   readonly review: ReviewDependencies;
+  readonly groups: GroupsDependencies;
   /** All topics tiernet reads or writes. */
   readonly allTopics: string[];
   readonly inputTopics: string[];
@@ -105,6 +109,17 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
     const onCacheError = (error: unknown): void => logger.warn({ err: error }, 'cache unavailable; carrying on without it');
     const topics = { vipChanges: config.topics.vipChanges, groupChanges: config.topics.groupChanges, settlements: config.topics.settlements, dlq: config.topics.dlq };
     const consumerGroup = config.kafka?.groupId ?? 'tiernet';
+    const groups: GroupsDependencies = {
+      store,
+      clock,
+      ladders,
+      windowDays: config.metrics.windowDays,
+      topic: topics.groupChanges,
+      catalog: new GroupCatalog(config.metrics.windowDays),
+      onProgress: (progress) => logger[progress.done ? 'info' : 'debug']({ ...progress }, 'group membership batch'),
+    };
+    // Keeps dynamic group membership current inside every transaction that changes users.
+    const afterApply = createGroupsHook(groups);
     const ingest: IngestDependencies = {
       store,
       cache,
@@ -115,9 +130,10 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       topics,
       consumerGroup,
       onCacheError,
+      afterApply,
     };
-    const vip: VipAdminDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError };
-    const review: ReviewDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError };
+    const vip: VipAdminDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
+    const review: ReviewDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
     const inputTopics = [config.topics.users, config.topics.bets, config.topics.periods];
     return {
       config,
@@ -136,6 +152,7 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       ingest,
       vip,
       review,
+      groups,
       inputTopics,
       allTopics: [...inputTopics, topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq],
       migrate: (onProgress) => migrate(database, clock.nowMs(), onProgress),
