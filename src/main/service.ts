@@ -7,10 +7,13 @@ import { OutboxRelay } from '../app/outbox/relay.ts';
 import type { EventConsumer } from '../app/ports/event-log.ts';
 import { WakeableLoop } from '../app/runtime/wakeable-loop.ts';
 import { reviewDuePage } from '../app/vip/review-scheduler.ts';
+import { dayTickStep } from '../app/groups/day-tick.ts';
+import { groupMaintenanceLoopStep } from '../app/groups/group-maintenance.ts';
 import { buildHttpServer, type HttpApp } from '../adapters/http/server.ts';
 import { eventRoutes } from '../adapters/http/routes/events.ts';
 import { vipRoutes } from '../adapters/http/routes/vip.ts';
 import { agentRoutes } from '../adapters/http/routes/agents.ts';
+import { groupRoutes } from '../adapters/http/routes/groups.ts';
 import { createAgentTreeRepository, createAgentTreeTransaction } from '../adapters/sql/agent-tree-repository.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -19,6 +22,8 @@ export interface ServiceOptions {
   /** Run the log consumers (false: HTTP and background loops only). */
   readonly consume?: boolean;
   readonly reviewIntervalMs?: number;
+  /** How often the groups day tick checks whether today's re-evaluation has run (default 10 min). */
+  readonly groupTickIntervalMs?: number;
 }
 
 export interface RunningService {
@@ -80,6 +85,42 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
   );
   review.start();
 
+  // Group membership work left by definition changes (rebuilds, deletions), and the day tick
+  // of time-relative rules: one bounded batch per step, each under a lock like the review.
+  const lockedStep = async (lockName: string, owner: string, step: () => Promise<boolean>): Promise<boolean> => {
+    const lease = await runtime.lock.acquire(lockName, owner, 60_000);
+    if (lease === null) {
+      metrics.lockContention.inc({ lock: lockName });
+      return false;
+    }
+    try {
+      return await step();
+    } finally {
+      await runtime.lock.release(lease).catch(() => false);
+    }
+  };
+  const groupsOwner = `groups-${randomUUID()}`;
+  const groupMaintenance = new WakeableLoop(
+    () =>
+      lockedStep('group-maintenance', groupsOwner, async () => {
+        const more = await groupMaintenanceLoopStep(runtime.groups);
+        if (more) relay.notify();
+        return more;
+      }),
+    { name: 'group-maintenance', idleMs: 30_000, onError: (error) => logger.warn({ err: error }, 'group membership work failed; retrying') },
+  );
+  groupMaintenance.start();
+  const groupDayTick = new WakeableLoop(
+    () =>
+      lockedStep('group-day-tick', groupsOwner, async () => {
+        const step = await dayTickStep(runtime.groups, runtime.clock.nowMs());
+        if (step.joined + step.left > 0) relay.notify();
+        return !step.done;
+      }),
+    { name: 'group-day-tick', idleMs: options.groupTickIntervalMs ?? 600_000, onError: (error) => logger.warn({ err: error }, 'group day tick failed; retrying') },
+  );
+  groupDayTick.start();
+
   let consumer: EventConsumer | null = null;
   let lagTimer: NodeJS.Timeout | null = null;
   if (options.consume ?? true) {
@@ -120,6 +161,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       eventRoutes({ ingest: runtime.ingest, afterIngest }),
       vipRoutes(runtime.vip),
       agentRoutes({ tree: createAgentTreeRepository(runtime.database, runtime.database.db), transaction: createAgentTreeTransaction(runtime.database), clock: runtime.clock }),
+      groupRoutes({ groups: runtime.groups, afterChange: () => { relay.notify(); groupMaintenance.notify(); } }),
     ],
   });
   const address = await app.listen({ port: config.server.port, host: config.server.host });
@@ -132,6 +174,8 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       await app.close();
       if (lagTimer !== null) clearInterval(lagTimer);
       if (consumer !== null) await consumer.stop();
+      await groupDayTick.stop();
+      await groupMaintenance.stop();
       await review.stop();
       await relay.stop();
     },
