@@ -6,6 +6,12 @@
 // affected group rows, the users, and then only what the affected rules read (VIP levels,
 // metrics, ancestors among the downlineOf targets), the current membership, two writes.
 // A change that no dynamic rule reads costs the one catalog-version query.
+//
+// A registration (a new user, or a placeholder completed) is reported with
+// user.registeredDays, and it is evaluated against every dynamic group: a new subject can
+// satisfy a rule on a field that did not "change" for it (turnover nin ["150"] holds at zero
+// turnover; vip.level eq 0 holds at the starting level), and a join missed there would wait
+// for the user's next relevant change.
 import { invariant } from '../../domain/assert.ts';
 import { evaluateRule } from '../../domain/groups/evaluate.ts';
 import type { FieldKey } from '../../domain/groups/dependencies.ts';
@@ -25,7 +31,10 @@ export function createGroupsHook(deps: GroupsHookDependencies): AfterUserChanges
     if (changes.size === 0) return [];
     invariant(changes.size <= hookUsersMax, `the groups hook takes at most ${hookUsersMax} users, got ${changes.size}`);
     const catalog = await deps.catalog.current(session.groups, 'shared');
-    const usersByGroup = affectedPairs(changes, (fields) => catalog.index.groupsAffectedBy(fields));
+    const everyGroup = [...catalog.groups.keys()].sort();
+    const usersByGroup = affectedPairs(changes, (fields) =>
+      fields.has('user.registeredDays') ? everyGroup : catalog.index.groupsAffectedBy(fields),
+    );
     if (usersByGroup.size === 0) return [];
 
     // Shared locks on the affected groups: a rebuild batch of one of them (exclusive) waits
@@ -76,7 +85,7 @@ export function createGroupsHook(deps: GroupsHookDependencies): AfterUserChanges
 }
 
 /** Group id → the users whose changed fields that group's rule reads. */
-function affectedPairs(changes: UserChanges, groupsAffectedBy: (fields: Iterable<FieldKey>) => string[]): Map<string, UserId[]> {
+function affectedPairs(changes: UserChanges, groupsAffectedBy: (fields: ReadonlySet<FieldKey>) => string[]): Map<string, UserId[]> {
   const byFieldSet = new Map<string, string[]>();
   const usersByGroup = new Map<string, UserId[]>();
   for (const [userId, fields] of changes) {
