@@ -160,6 +160,14 @@ for (const backend of sqlBackends) {
       await ingestBatch(deps, [json(bet('40', '5001', '999'))]);
       assert.notEqual((await fixture.store.bets.getMany(['40'])).get('40')?.voidedAtMs, null);
       assert.deepEqual((await fixture.store.metrics.totals(['5001'])).get('5001'), { userId: '5001', turnoverMinor: 0n, betCount: 0 });
+      // The same within one batch: the void is not left pending, and a redelivery changes nothing.
+      const batch = [json({ type: 'bet.voided', betId: '41', voidedAt: t0 }), json(bet('41', '5002', '999'))];
+      await ingestBatch(deps, batch);
+      assert.notEqual((await fixture.store.bets.getMany(['41'])).get('41')?.voidedAtMs, null);
+      assert.equal((await fixture.store.pendingVoids.take(['41'])).size, 0);
+      const again = await ingestBatch(deps, batch);
+      assert.deepEqual(again.results.map((result) => result.status), ['duplicate', 'duplicate']);
+      assert.deepEqual((await fixture.store.metrics.totals(['5002'])).get('5002'), { userId: '5002', turnoverMinor: 0n, betCount: 0 });
     });
 
     test('a bet from an unknown user creates a placeholder that registration completes', async () => {

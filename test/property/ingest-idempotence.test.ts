@@ -117,7 +117,7 @@ describe('ingest properties', () => {
           await database.close();
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 

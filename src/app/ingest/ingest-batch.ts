@@ -255,8 +255,14 @@ async function applyInTransaction(
     }
   }
 
-  // A void that arrived before its bet (stored earlier) applies as the bet lands.
+  // A void that arrived before its bet (stored earlier, or earlier in this batch) applies as the bet lands.
   const heldVoids = await session.pendingVoids.take([...newBets.keys()]);
+  for (let index = pendingVoids.length - 1; index >= 0; index -= 1) {
+    const pending = pendingVoids[index];
+    if (pending === undefined || !newBets.has(pending.betId)) continue;
+    heldVoids.set(pending.betId, pending.voidedAtMs);
+    pendingVoids.splice(index, 1);
+  }
   for (const [betId, voidedAtMs] of heldVoids) {
     const bet = newBets.get(betId);
     if (bet === undefined || bet.voidedAtMs !== null) continue;
