@@ -10,7 +10,7 @@ const impureModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'console/**', '.ci/**', 'docs/**', 'var/**', '*.config.js', 'scripts/*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'console/**', 'src/adapters/http/console/public/**', '.ci/**', 'docs/**', 'var/**', '*.config.js', 'scripts/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -13,6 +13,8 @@ import { buildHttpServer, type HttpApp } from '../adapters/http/server.ts';
 import { eventRoutes } from '../adapters/http/routes/events.ts';
 import { vipRoutes } from '../adapters/http/routes/vip.ts';
 import { agentRoutes } from '../adapters/http/routes/agents.ts';
+import { statsRoutes } from '../adapters/http/routes/stats.ts';
+import { consoleRoutes } from '../adapters/http/console/console-routes.ts';
 import { groupRoutes } from '../adapters/http/routes/groups.ts';
 import { createAgentTreeRepository, createAgentTreeTransaction } from '../adapters/sql/agent-tree-repository.ts';
 import type { Runtime } from './runtime.ts';
@@ -22,6 +24,8 @@ export interface ServiceOptions {
   /** Run the log consumers (false: HTTP and background loops only). */
   readonly consume?: boolean;
   readonly reviewIntervalMs?: number;
+  /** Served to the console as /console/demo.json (the demo's shortcuts); absent outside the demo. */
+  readonly consoleHints?: unknown;
   /** How often the groups day tick checks whether today's re-evaluation has run (default 10 min). */
   readonly groupTickIntervalMs?: number;
 }
@@ -161,6 +165,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       eventRoutes({ ingest: runtime.ingest, afterIngest }),
       vipRoutes(runtime.vip),
       agentRoutes({ tree: createAgentTreeRepository(runtime.database, runtime.database.db), transaction: createAgentTreeTransaction(runtime.database), clock: runtime.clock }),
+      statsRoutes(runtime.vip), consoleRoutes({ hints: options.consoleHints }),
       groupRoutes({ groups: runtime.groups, afterChange: () => { relay.notify(); groupMaintenance.notify(); } }),
     ],
   });
