@@ -47,7 +47,8 @@ export async function render(container, params, { hints, navigate }) {
         h('a', { href: `#/agents/${demo.chainDeepestId}` }, `deepest ${demo.chainDeepestId}`),
       )
     : null;
-  container.append(h('div', { class: 'page-head' }, h('h1', null, 'Agent tree'), h('span', { class: 'spacer' }), form), shortcuts);
+  container.append(h('div', { class: 'page-head' }, h('h1', null, 'Agent tree'), h('span', { class: 'spacer' }), form));
+  if (shortcuts) container.append(shortcuts);
   if (rootId === null) {
     container.append(panel('Pick an agent', h('p', null, 'Enter an agent id to explore its downline.')));
     return undefined;

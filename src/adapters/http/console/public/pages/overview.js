@@ -139,7 +139,7 @@ export async function render(container, _params, { hints }) {
     const chronological = [...items].reverse();
     const chart = barChart(
       chronological.map((item) => ({
-        label: shortId(item.settlementId, 6),
+        label: (item.committedAt ?? item.createdAt ?? '').slice(11, 19) || shortId(item.settlementId, 6),
         value: Number(item.totalRebate ?? 0),
         valueLabel: money(item.totalRebate),
         color: item.status === 'committed' ? '#1a7f37' : item.status === 'failed' ? '#c62828' : '#9a6700',

@@ -108,9 +108,13 @@ async function detailView(container, settlementId) {
       card('beneficiaries', count(settlement.beneficiaries)),
       card('rounding residue', money(settlement.residue), { title: 'exact rebate lost to flooring each line to 1/10000; stays with the house' }),
       card('capped', money(settlement.capped), { title: 'rebate above a beneficiary\'s rebate.maxPerSettlement; stays with the house' }),
-      settlement.exactTotal !== undefined ? card('exact total', money(settlement.exactTotal)) : null,
+      settlement.exactTotal !== undefined && settlement.exactTotal !== null ? card('exact total', money(settlement.exactTotal)) : null,
+      settlement.lines !== undefined ? card('lines', count(settlement.lines)) : null,
+      settlement.turnover !== undefined && settlement.turnover !== null ? card('turnover settled', money(settlement.turnover)) : null,
+      settlement.adjustments ? card('adjustments', count(settlement.adjustments), { title: 'voids and late bets of already settled periods, settled here' }) : null,
     ),
   );
+  if (settlement.error) container.append(h('div', { class: 'notice error' }, settlement.error));
   if (settlement.totalRebate !== undefined && settlement.residue !== undefined && settlement.capped !== undefined) {
     container.append(h('div', { class: 'muted small', style: { margin: '-4px 0 12px' } }, 'Conservation: sum of lines + residue + capped = the exact total of every rebate earned in these periods.'));
   }
@@ -138,14 +142,12 @@ async function detailView(container, settlementId) {
           'tr',
           { class: 'line-row' },
           h('td', null, userLink(line.beneficiaryId)),
-          h('td', { class: 'num' }, money(line.amount)),
-          h('td', { class: 'num' }, line.capped === undefined ? '' : money(line.capped)),
+          h('td', { class: 'num', title: line.capped ? `capped: ${line.capped}` : '' }, money(line.amount)),
           h('td', { class: 'num' }, money(line.teamTurnover)),
-          h('td', { class: 'small muted' }, line.kind ?? ''),
         ),
       ),
     body,
-    onEmpty: () => body.append(h('tr', null, h('td', { colspan: 5, class: 'muted' }, 'No lines: nobody earned a rebate in these periods.'))),
+    onEmpty: () => body.append(h('tr', null, h('td', { colspan: 3, class: 'muted' }, 'No lines: nobody earned a rebate in these periods.'))),
   });
   container.append(
     h(
@@ -153,7 +155,7 @@ async function detailView(container, settlementId) {
       { class: 'grid grid-main' },
       panel(
         'Lines',
-        h('div', { class: 'table-wrap' }, h('table', { class: 'lines-table' }, h('thead', null, h('tr', null, h('th', null, 'beneficiary'), h('th', { class: 'num' }, 'amount'), h('th', { class: 'num' }, 'capped'), h('th', { class: 'num' }, 'team turnover'), h('th', null, ''))), body)),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'lines-table' }, h('thead', null, h('tr', null, h('th', null, 'beneficiary'), h('th', { class: 'num' }, 'amount'), h('th', { class: 'num' }, 'team turnover'))), body)),
         paged.footer,
       ),
       periodsPanel,
