@@ -47,6 +47,9 @@ export const refusalCodes = [
   'rebate_input_invalid',
   'rebate_tree_cycle',
   'rebate_turnover_too_large',
+  // settlements (requests to the API and CLI)
+  'settlement_unknown',
+  'settlement_in_progress',
   // group rules and policies: every one is an input fault at a JSON path (rule_invalid and
   // policy_invalid cover the document's shape; these name what is wrong inside it)
   'rule_field_unknown',

@@ -24,8 +24,9 @@ const conflictCodes: ReadonlySet<string> = new Set([
   'bet_conflict',
   'user_conflict',
   'db_conflict',
+  'settlement_in_progress',
 ]);
-const notFoundCodes: ReadonlySet<string> = new Set(['user_unknown', 'group_unknown', 'not_found', 'route_not_found', 'bet_unknown']);
+const notFoundCodes: ReadonlySet<string> = new Set(['user_unknown', 'group_unknown', 'not_found', 'route_not_found', 'bet_unknown', 'settlement_unknown']);
 
 export function statusOf(code: ProblemCode): number {
   if (code === 'unauthorized') return 401;
