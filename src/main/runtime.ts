@@ -7,7 +7,7 @@ import type { Cache } from '../app/ports/cache.ts';
 import { systemClock, type Clock } from '../app/ports/clock.ts';
 import type { EventLog } from '../app/ports/event-log.ts';
 import type { DistributedLock } from '../app/ports/lock.ts';
-import type { Store } from '../app/ports/store.ts';
+import type { Store, StoreSession } from '../app/ports/store.ts';
 import type { IngestDependencies } from '../app/ingest/ingest-batch.ts';
 import { LadderSource } from '../app/vip/ladder-source.ts';
 import type { VipAdminDependencies } from '../app/vip/vip-admin.ts';
@@ -26,7 +26,12 @@ import { closeRedisClient, createRedisClient } from '../adapters/redis/client.ts
 import { RedisLock } from '../adapters/redis/lock.ts';
 import type { SqlDatabase } from '../adapters/sql/database.ts';
 import { migrate, type MigrationReport } from '../adapters/sql/migrate.ts';
-import { createSqlStore } from '../adapters/sql/store.ts';
+import { createSqlStore, createStoreSession } from '../adapters/sql/store.ts';
+import { createAgentTreeRepository } from '../adapters/sql/agent-tree-repository.ts';
+import type { AgentRouteDeps } from '../adapters/http/routes/agents.ts';
+import type { AgentTreeRepository } from '../app/ports/agent-tree.ts';
+import { UserChangeSet } from '../app/ports/user-changes.ts';
+import { requestRebuildOfGroupsReading } from '../app/groups/group-maintenance.ts';
 import { openSqliteDatabase } from '../adapters/sqlite/connect.ts';
 import type { HealthProbe } from '../adapters/http/health.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
@@ -49,6 +54,7 @@ export interface Runtime {
   readonly vip: VipAdminDependencies;
   readonly review: ReviewDependencies;
   readonly groups: GroupsDependencies;
+  readonly agents: AgentRouteDeps;
   /** All topics tiernet reads or writes. */
   readonly allTopics: string[];
   readonly inputTopics: string[];
@@ -131,6 +137,34 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       consumerGroup,
       onCacheError,
       afterApply,
+      onSubtreesMoved: async (session) => {
+        await requestRebuildOfGroupsReading(session, groups.catalog, ['agent', 'downline']);
+      },
+    };
+    // Agent commands run in a transaction whose store session is found from its tree, so the
+    // groups hook sees the move or rate change in the same transaction that wrote it.
+    const sessionsOfTrees = new WeakMap<AgentTreeRepository, StoreSession>();
+    const agents: AgentRouteDeps = {
+      tree: createAgentTreeRepository(database, database.db),
+      clock,
+      transaction: (work) =>
+        database.transaction((trx) => {
+          const tree = createAgentTreeRepository(database, trx);
+          sessionsOfTrees.set(tree, createStoreSession(database, trx));
+          return work(tree);
+        }),
+      afterChange: async (tree, change, nowMs) => {
+        const session = sessionsOfTrees.get(tree);
+        if (session === undefined) return;
+        const changes = new UserChangeSet();
+        if (change.kind === 'rate') changes.add(change.userId, 'user.rebateRate');
+        else {
+          for (const parentId of [change.fromParentId, change.toParentId]) if (parentId !== null) changes.add(parentId, 'agent');
+          // The moved subtree's depths and uplines changed: groups reading them are rebuilt in batches.
+          await requestRebuildOfGroupsReading(session, groups.catalog, ['agent', 'downline']);
+        }
+        await session.outbox.append(await afterApply(session, changes.toMap(), nowMs), nowMs);
+      },
     };
     const vip: VipAdminDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
     const review: ReviewDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
@@ -153,6 +187,7 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       vip,
       review,
       groups,
+      agents,
       inputTopics,
       allTopics: [...inputTopics, topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq],
       migrate: (onProgress) => migrate(database, clock.nowMs(), onProgress),

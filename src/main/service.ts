@@ -16,7 +16,6 @@ import { agentRoutes } from '../adapters/http/routes/agents.ts';
 import { statsRoutes } from '../adapters/http/routes/stats.ts';
 import { consoleRoutes } from '../adapters/http/console/console-routes.ts';
 import { groupRoutes } from '../adapters/http/routes/groups.ts';
-import { createAgentTreeRepository, createAgentTreeTransaction } from '../adapters/sql/agent-tree-repository.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface ServiceOptions {
@@ -164,7 +163,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
     routes: [
       eventRoutes({ ingest: runtime.ingest, afterIngest }),
       vipRoutes(runtime.vip),
-      agentRoutes({ tree: createAgentTreeRepository(runtime.database, runtime.database.db), transaction: createAgentTreeTransaction(runtime.database), clock: runtime.clock }),
+      agentRoutes(runtime.agents),
       statsRoutes(runtime.vip), consoleRoutes({ hints: options.consoleHints }),
       groupRoutes({ groups: runtime.groups, afterChange: () => { relay.notify(); groupMaintenance.notify(); } }),
     ],

@@ -195,6 +195,26 @@ for (const backend of sqlBackends) {
       assert.equal(users.get('6103')?.depth, 1);
     });
 
+    test('a placeholder with a downline is attached by its own registration: depths shift, cycles and rate inversions are refused', async () => {
+      // Children registered before their parent (their events overtook it on another partition).
+      await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6201', parentId: '6200', rebateRate: '0.02', registeredAt: t0 }),
+        json({ type: 'user.registered', userId: '6202', parentId: '6201', rebateRate: '0.01', registeredAt: t0 }),
+      ]);
+      assert.deepEqual((await fixture.store.users.getMany(['6200'])).get('6200')?.placeholder, true);
+      const inverted = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6200', parentId: '1000', rebateRate: '0.01', registeredAt: t0 })]);
+      assert.equal(inverted.results[0]?.error?.code, 'rate_below_child');
+      assert.match(inverted.results[0]?.error?.message ?? '', /6200.*6201/);
+      const cycle = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6200', parentId: '6202', rebateRate: '0.05', registeredAt: t0 })]);
+      assert.equal(cycle.results[0]?.error?.code, 'move_cycle');
+      assert.equal((await fixture.store.users.getMany(['6200'])).get('6200')?.placeholder, true, 'a refused attachment changes nothing');
+      const attached = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6200', parentId: '1000', rebateRate: '0.05', registeredAt: t0 })]);
+      assert.equal(attached.results[0]?.status, 'applied');
+      const users = await fixture.store.users.getMany(['6200', '6201', '6202']);
+      assert.deepEqual(['6200', '6201', '6202'].map((id) => users.get(id)?.depth), [1, 2, 3]);
+      assert.deepEqual([users.get('6200')?.placeholder, users.get('6200')?.parentId], [false, '1000']);
+    });
+
     test('a rate above the parent is refused and nothing is written', async () => {
       const { results } = await ingestBatch(deps, [json({ type: 'user.registered', userId: '7001', parentId: '1000', rebateRate: '0.09', registeredAt: t0 })]);
       assert.equal(results[0]?.error?.code, 'rate_above_parent');

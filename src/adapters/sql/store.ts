@@ -1,6 +1,7 @@
 // The Store port over a SqlDatabase: the same repositories bound either to autocommit or
 // to one transaction.
 import { TiernetError } from '../../app/errors.ts';
+import { createAgentTreeRepository } from './agent-tree-repository.ts';
 import type { Store, StoreSession } from '../../app/ports/store.ts';
 import { createBetsRepository } from './bets-repository.ts';
 import type { Executor, SqlDatabase } from './database.ts';
@@ -16,7 +17,8 @@ import { createGroupsRepository } from './groups-repository.ts';
 import { createPeriodsRepository } from './periods-repository.ts';
 import { createAdjustmentsRepository, createPendingVoidsRepository } from './pending-voids-repository.ts';
 
-function createSession(database: SqlDatabase, executor: Executor): StoreSession {
+/** The repositories bound to one executor (the database, or one transaction). */
+export function createStoreSession(database: SqlDatabase, executor: Executor): StoreSession {
   return {
     users: createUsersRepository(database, executor),
     bets: createBetsRepository(database, executor),
@@ -32,16 +34,17 @@ function createSession(database: SqlDatabase, executor: Executor): StoreSession 
     pendingVoids: createPendingVoidsRepository(database, executor),
     adjustments: createAdjustmentsRepository(database, executor),
     groups: createGroupsRepository(database, executor),
+    agentTree: createAgentTreeRepository(database, executor),
   };
 }
 
 export function createSqlStore(database: SqlDatabase): Store {
   return {
     backend: database.dialect.name,
-    ...createSession(database, database.db),
+    ...createStoreSession(database, database.db),
     async transaction(work) {
       try {
-        return await database.transaction((trx) => work(createSession(database, trx)));
+        return await database.transaction((trx) => work(createStoreSession(database, trx)));
       } catch (error) {
         // A unique key hit by a concurrent writer: the caller re-reads and tries again.
         if (database.dialect.isDuplicateKey(error)) {

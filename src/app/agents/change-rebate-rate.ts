@@ -51,6 +51,7 @@ export async function changeRebateRate(
     const againstChildren = checkRateAgainstChildren(userId, ratePpm, await tree.childrenRateMax(userId));
     if (!againstChildren.ok) return againstChildren;
     await tree.setRebateRate(userId, ratePpm, nowMs);
+    await deps.afterChange?.(tree, { kind: 'rate', userId }, nowMs);
     return accept({ ...unchanged, changed: true });
   });
 }

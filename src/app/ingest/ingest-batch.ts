@@ -71,6 +71,8 @@ export interface IngestDependencies {
   readonly onCacheError?: (error: unknown) => void;
   /** Extra work inside the same transaction for the users whose state changed (groups). */
   readonly afterApply?: AfterUserChanges;
+  /** Inside the same transaction, after whole subtrees were attached (their depths and uplines changed). */
+  readonly onSubtreesMoved?: (session: StoreSession) => Promise<void>;
 }
 
 const recentBetTtlMs = 24 * 60 * 60 * 1000;
@@ -225,10 +227,34 @@ async function applyInTransaction(
     changedUsers.set(row.userId, row);
   };
 
+  // Completing a placeholder that already has a downline attaches a whole subtree: it needs
+  // the checks of a move (no cycle, r(child) <= r(user)). Such events are rare (a child's
+  // registration overtook its parent's), so they get their own queries.
+  const attachVerdicts = new Map<number, ItemResult | null>();
+  for (const { index, event } of toApply) {
+    if (event.type !== 'user.registered' || event.parentId === null) continue;
+    const existing = users.get(event.userId);
+    if (existing === undefined || !existing.placeholder || existing.directCount === 0) continue;
+    if (await session.agentTree.isAncestor(event.userId, event.parentId)) {
+      attachVerdicts.set(index, rejected('move_cycle', `parent ${event.parentId} is in the downline of ${event.userId}`, '/parentId'));
+      continue;
+    }
+    const highestChild = await session.agentTree.childrenRateMax(event.userId);
+    if (highestChild !== null && highestChild.ratePpm > event.rebateRatePpm) {
+      attachVerdicts.set(
+        index,
+        rejected('rate_below_child', `rate of user ${event.userId} (${event.rebateRatePpm} ppm) is below the rate of its child ${highestChild.childId} (${highestChild.ratePpm} ppm)`, '/rebateRate'),
+      );
+      continue;
+    }
+    attachVerdicts.set(index, null);
+  }
+  const subtreeShifts = new Map<UserId, number>();
+
   for (const { index, event } of toApply) {
     switch (event.type) {
       case 'user.registered':
-        results.set(index, applyRegistration(event, users, directCountDeltas, ensureUser, putUser, newUsers));
+        results.set(index, attachVerdicts.get(index) ?? applyRegistration(event, users, directCountDeltas, ensureUser, putUser, newUsers, subtreeShifts));
         break;
       case 'bet.placed': {
         const result = applyBet(event, existingBets, newBets, ladder.timeZone, ensureUser);
@@ -307,6 +333,8 @@ async function applyInTransaction(
   const updatedUsers = [...changedUsers.values()].filter((row) => !newUsers.has(row.userId) && originalUsers.get(row.userId) !== row);
   if (updatedUsers.length > 0) await session.users.updateMany(updatedUsers, nowMs);
   await session.users.addDirectCounts(directCountDeltas, nowMs);
+  for (const [userId, delta] of subtreeShifts) await session.agentTree.shiftSubtreeDepth(userId, delta, nowMs);
+  if (subtreeShifts.size > 0) await deps.onSubtreesMoved?.(session);
   await session.bets.insertNew([...newBets.values()], nowMs);
   await session.bets.markVoided(voids);
   await session.pendingVoids.insert(pendingVoids, nowMs);
@@ -375,6 +403,7 @@ function applyRegistration(
   ensureUser: (userId: UserId) => UserRow,
   putUser: (row: UserRow) => void,
   newUsers: Set<UserId>,
+  subtreeShifts: Map<UserId, number>,
 ): ItemResult {
   const existing = users.get(event.userId);
   if (existing !== undefined && !existing.placeholder) {
@@ -385,16 +414,6 @@ function applyRegistration(
     return same
       ? { status: 'duplicate' }
       : rejected('user_conflict', `user ${event.userId} is already registered with other details; use the agents API to move it or change its rate`, '/userId');
-  }
-  if (existing !== undefined && existing.directCount > 0 && event.parentId !== null) {
-    // Completing a placeholder that already has a downline under a parent is a move of a
-    // whole subtree; it needs the cycle and depth checks of the agents API, so it is refused
-    // here with a reason rather than half-done.
-    return rejected(
-      'user_conflict',
-      `user ${event.userId} already has ${existing.directCount} direct downline(s) as a placeholder; attach it with POST /v1/agents/${event.userId}/move`,
-      '/parentId',
-    );
   }
   let depth = 0;
   if (event.parentId !== null) {
@@ -412,6 +431,10 @@ function applyRegistration(
     directCountDeltas.set(parent.userId, (directCountDeltas.get(parent.userId) ?? 0) + 1);
   }
   const base = existing ?? ensureUser(event.userId);
+  // A placeholder with a downline keeps its stored depth here; one statement then shifts it
+  // and every descendant together (see shiftSubtreeDepth).
+  const shiftsSubtree = existing !== undefined && existing.directCount > 0 && depth !== existing.depth;
+  if (shiftsSubtree) subtreeShifts.set(event.userId, depth - existing.depth);
   putUser({
     ...base,
     parentId: event.parentId,
@@ -419,7 +442,7 @@ function applyRegistration(
     placeholder: false,
     registeredAtMs: event.registeredAtMs,
     tags: event.tags,
-    depth,
+    depth: shiftsSubtree ? existing.depth : depth,
   });
   if (existing === undefined) newUsers.add(event.userId);
   return { status: 'applied' };

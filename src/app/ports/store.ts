@@ -4,6 +4,7 @@
 // test/contract/store.contract.ts runs against every adapter.
 import type { BetId, UserId } from '../../domain/ids.ts';
 import type { VipState } from '../../domain/vip/vip-state.ts';
+import type { AgentTreeRepository } from './agent-tree.ts';
 import type { GroupsRepository } from './groups.ts';
 
 export interface UserRow {
@@ -238,6 +239,7 @@ export interface StoreSession {
   readonly periods: PeriodsRepository;
   readonly pendingVoids: PendingVoidsRepository;
   readonly adjustments: AdjustmentsRepository;
+  readonly agentTree: AgentTreeRepository;
   readonly groups: GroupsRepository;
 }
 

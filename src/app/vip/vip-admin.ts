@@ -20,6 +20,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { DocumentVersion, Page, Store, StoreSession, UserRow, VipHistoryRow } from '../ports/store.ts';
 import { historyRowOf, loadMetricInputs } from '../ingest/vip-step.ts';
 import { alignToLadder } from './align-to-ladder.ts';
+import { validateLadderPolicies } from '../groups/ladder-policies.ts';
 import type { CurrentLadder, LadderSource } from './ladder-source.ts';
 import { cachedStatusOf, vipCacheEntries, vipCacheKey, type CachedVipStatus } from './vip-cache.ts';
 
@@ -42,6 +43,8 @@ export async function currentLadder(deps: VipAdminDependencies): Promise<Current
 export async function putLadder(deps: VipAdminDependencies, document: unknown, actor: string): Promise<Result<CurrentLadder>> {
   const valid = validateLadder(document, { windowDays: deps.windowDays });
   if (!valid.ok) return valid;
+  const policies = validateLadderPolicies(valid.value);
+  if (!policies.ok) return policies;
   const nowMs = deps.clock.nowMs();
   const stored = await deps.store.transaction(async (session) => {
     const latest = await session.ladders.latest();

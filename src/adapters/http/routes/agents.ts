@@ -3,13 +3,7 @@
 // 4 fraction digits. A bad id, rate or cursor is a 400 naming the field; refusals become
 // problem+json through problem.ts, the only place that maps codes to statuses.
 import { Type } from '@sinclair/typebox';
-import type {
-  AgentTreeRepository,
-  AgentTreeTransaction,
-  AncestorRow,
-  DescendantRow,
-} from '../../../app/ports/agent-tree.ts';
-import type { Clock } from '../../../app/ports/clock.ts';
+import type { AgentTreeRepository, AncestorRow, DescendantRow } from '../../../app/ports/agent-tree.ts';
 import { changeRebateRate } from '../../../app/agents/change-rebate-rate.ts';
 import { moveAgent } from '../../../app/agents/move-agent.ts';
 import {
@@ -25,13 +19,11 @@ import { formatPpm, parseRatePpm } from '../../../domain/rate.ts';
 import { accept, type Refusal } from '../../../domain/result.ts';
 import { problemFromRefusal, sendProblem } from '../problem.ts';
 import type { HttpApp } from '../server.ts';
+import type { AgentCommandDeps } from '../../../app/agents/agent-command-deps.ts';
 
-export interface AgentRouteDeps {
+export interface AgentRouteDeps extends AgentCommandDeps {
   /** Bound to autocommit: reads. */
   readonly tree: AgentTreeRepository;
-  /** Commands run in one transaction each. */
-  readonly transaction: AgentTreeTransaction;
-  readonly clock: Clock;
 }
 
 const actorHeader = 'x-tiernet-actor';

@@ -19,6 +19,7 @@ import {
   type VipAdminDependencies,
 } from '../../../app/vip/vip-admin.ts';
 import type { CachedVipStatus } from '../../../app/vip/vip-cache.ts';
+import { groupsOfUser } from '../../../app/groups/policies.ts';
 import type { VipOverride } from '../../../domain/vip/vip-state.ts';
 import { problem, problemFromRefusal, sendProblem } from '../problem.ts';
 import type { HttpApp } from '../server.ts';
@@ -128,7 +129,7 @@ export function vipRoutes(deps: VipAdminDependencies) {
         directCount: view.user.directCount,
         vip: wireVip(view.vip),
         metrics: wireMetrics(view.metrics, deps.windowDays),
-        groups: [] as string[],
+        groups: await groupsOfUser(deps.store, id.value),
       };
     });
 
