@@ -19,6 +19,9 @@ export interface LatencyBenchResult {
   /** Diagnostic: produce → bet committed in MariaDB (the rest is relay and delivery). */
   readonly produceToCommitP50Ms: number;
   readonly produceToCommitP99Ms: number;
+  /** Diagnostic: produce → out-event sent by the relay (record timestamp), and relay → consumed. */
+  readonly produceToRelayP99Ms: number;
+  readonly relayToConsumeP99Ms: number;
 }
 
 const promoteOnFirstBet = {
@@ -42,14 +45,23 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
     await runtime.store.ladders.insert({ version: 1, document: JSON.stringify(promoteOnFirstBet), actor: 'bench', createdAtMs: Date.now() });
     const service = await startService(runtime, { version: 'bench', reviewIntervalMs: 3_600_000 });
     const producedAt = new Map<string, number>();
+    const producedWallAt = new Map<string, number>();
     const latencies: number[] = [];
+    const relayedAfterProduceMs: number[] = [];
+    const deliveredAfterRelayMs: number[] = [];
     const observer = runtime.eventLog.consumer({ groupId: `${stack.name}.observer`, topics: [config.topics.vipChanges], maxBatchSize: 1_000, fromBeginning: true });
     await observer.start(async (batch) => {
       const receivedMs = performance.now();
+      const receivedWallMs = Date.now();
       for (const message of batch.messages) {
         const event = JSON.parse(message.value ?? '{}') as { cause?: { betId?: string } };
         const sentMs = event.cause?.betId === undefined ? undefined : producedAt.get(event.cause.betId);
-        if (sentMs !== undefined) latencies.push(receivedMs - sentMs);
+        if (sentMs === undefined) continue;
+        latencies.push(receivedMs - sentMs);
+        // Wall-clock split at the relay's send (the record's timestamp): where the time goes.
+        const sentWallMs = producedWallAt.get(event.cause?.betId ?? '');
+        if (sentWallMs !== undefined) relayedAfterProduceMs.push(message.timestampMs - sentWallMs);
+        deliveredAfterRelayMs.push(receivedWallMs - message.timestampMs);
       }
     });
     // Warm up: the consumer group join and first fetches are not part of steady state.
@@ -69,6 +81,8 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
     const warmDeadline = Date.now() + 60_000;
     while (latencies.length === 0 && Date.now() < warmDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
     latencies.length = 0;
+    relayedAfterProduceMs.length = 0;
+    deliveredAfterRelayMs.length = 0;
     producedAt.clear();
 
     log(`latency: ${options.ratePerSecond} bets/s for ${options.durationMs} ms`);
@@ -83,7 +97,11 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       const ids = Array.from({ length: perTick }, () => nextId++);
       const now = performance.now();
-      for (const id of ids) producedAt.set(String(id), now);
+      const wallNow = Date.now();
+      for (const id of ids) {
+        producedAt.set(String(id), now);
+        producedWallAt.set(String(id), wallNow);
+      }
       sends.push(
         producer.send(
           ids.map((id) => ({
@@ -114,6 +132,8 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
       maxMs: Math.round(sorted[sorted.length - 1] ?? Number.NaN),
       produceToCommitP50Ms: Math.round(percentile(toCommit, 0.5)),
       produceToCommitP99Ms: Math.round(percentile(toCommit, 0.99)),
+      produceToRelayP99Ms: Math.round(percentile([...relayedAfterProduceMs].sort((a, b) => a - b), 0.99)),
+      relayToConsumeP99Ms: Math.round(percentile([...deliveredAfterRelayMs].sort((a, b) => a - b), 0.99)),
     };
   } finally {
     await stack.dispose();
