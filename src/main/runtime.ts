@@ -33,6 +33,9 @@ import type { AgentTreeRepository } from '../app/ports/agent-tree.ts';
 import { UserChangeSet } from '../app/ports/user-changes.ts';
 import { requestRebuildOfGroupsReading } from '../app/groups/group-maintenance.ts';
 import { openSqliteDatabase } from '../adapters/sqlite/connect.ts';
+import { createSqlSettlementStore } from '../adapters/sql/settlement-repository.ts';
+import { everyoneEligible, type SettlementDependencies } from '../app/settlement/settlement-deps.ts';
+import { defaultRunnerName } from '../app/settlement/run-settlement.ts';
 import type { HealthProbe } from '../adapters/http/health.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
 
@@ -55,6 +58,7 @@ export interface Runtime {
   readonly review: ReviewDependencies;
   readonly groups: GroupsDependencies;
   readonly agents: AgentRouteDeps;
+  readonly settlement: SettlementDependencies;
   /** All topics tiernet reads or writes. */
   readonly allTopics: string[];
   readonly inputTopics: string[];
@@ -168,6 +172,16 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
     };
     const vip: VipAdminDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
     const review: ReviewDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
+    const settlement: SettlementDependencies = {
+      settlements: createSqlSettlementStore(database),
+      store,
+      lock,
+      clock,
+      eligibility: everyoneEligible,
+      topic: topics.settlements,
+      lockTtlMs: config.settlement.lockTtlMs,
+      runnerName: defaultRunnerName(),
+    };
     const inputTopics = [config.topics.users, config.topics.bets, config.topics.periods];
     return {
       config,
@@ -188,6 +202,7 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       review,
       groups,
       agents,
+      settlement,
       inputTopics,
       allTopics: [...inputTopics, topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq],
       migrate: (onProgress) => migrate(database, clock.nowMs(), onProgress),

@@ -16,6 +16,10 @@ import { agentRoutes } from '../adapters/http/routes/agents.ts';
 import { statsRoutes } from '../adapters/http/routes/stats.ts';
 import { consoleRoutes } from '../adapters/http/console/console-routes.ts';
 import { groupRoutes } from '../adapters/http/routes/groups.ts';
+import { settlementRoutes } from '../adapters/http/routes/settlements.ts';
+import { rebateRoutes } from '../adapters/http/routes/rebates.ts';
+import { SettlementTrigger } from '../app/settlement/settlement-trigger.ts';
+import { settleDue } from '../app/settlement/run-settlement.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface ServiceOptions {
@@ -38,6 +42,8 @@ export interface RunningService {
 
 const reviewPageSize = 500;
 const reviewLockName = 'vip-review';
+/** Settlement sweep without a period.closed: finishes runs a crashed process left running. */
+const settlementSweepMs = 60_000;
 
 export async function startService(runtime: Runtime, options: ServiceOptions): Promise<RunningService> {
   const { config, logger, metrics } = runtime;
@@ -58,12 +64,27 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
   });
   relay.start();
 
+  // Settlement after period.closed, debounced into batches (DESIGN §5); a lock held elsewhere
+  // makes a run do nothing. The sweep finishes crashed runs and catches up after a restart.
+  const settlementTrigger = new SettlementTrigger({
+    run: async () => {
+      const more = await settleDue(runtime.settlement, (error) => logger.warn({ err: error }, 'settlement lock renewal failed'));
+      relay.notify();
+      return more;
+    },
+    debounceMs: config.settlement.debounceMs,
+    sweepMs: settlementSweepMs,
+    onError: (error) => logger.warn({ err: error }, 'automatic settlement failed; the next trigger retries'),
+  });
+  settlementTrigger.start();
+
   const afterIngest = (stats: IngestStats): void => {
     metrics.ingestEvents.inc({ status: 'applied' }, stats.applied);
     metrics.ingestEvents.inc({ status: 'duplicate' }, stats.duplicates);
     metrics.ingestEvents.inc({ status: 'rejected' }, stats.rejected);
     metrics.vipChanges.inc(stats.vipChanges);
     relay.notify();
+    if (stats.newClosedPeriods > 0) settlementTrigger.notify();
   };
 
   const reviewOwner = `review-${randomUUID()}`;
@@ -166,6 +187,8 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       agentRoutes(runtime.agents),
       statsRoutes(runtime.vip), consoleRoutes({ hints: options.consoleHints }),
       groupRoutes({ groups: runtime.groups, afterChange: () => { relay.notify(); groupMaintenance.notify(); } }),
+      settlementRoutes({ settlement: runtime.settlement, afterSettle: () => relay.notify() }),
+      rebateRoutes({ store: runtime.store, clock: runtime.clock }),
     ],
   });
   const address = await app.listen({ port: config.server.port, host: config.server.host });
@@ -181,6 +204,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       await groupDayTick.stop();
       await groupMaintenance.stop();
       await review.stop();
+      await settlementTrigger.stop();
       await relay.stop();
     },
   };
