@@ -11,6 +11,7 @@ import { replayVip } from '../../app/vip/replay.ts';
 import { createProgress } from './progress.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerBenchCommand } from './bench.ts';
+import { registerSettleCommand } from './settle.ts';
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -134,6 +135,7 @@ export function buildProgram(): Command {
   });
 
   registerBenchCommand(program, { print, setExitCode: (code) => (process.exitCode = code) });
+  registerSettleCommand(program, { print, addCommonOptions, resolveConfig: (options) => resolveConfig(options), setExitCode: (code) => (process.exitCode = code) });
 
   registerDemoCommand(program, { addCommonOptions, print, version: packageVersion });
   return program;
