@@ -4,7 +4,7 @@
 // A create, rule edit or delete answers 201/200 when its membership work finished inside the
 // request, and 202 when the rest runs in the background (populations above ~100k users);
 // either way the response says how many joined and left so far.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { effectivePolicyToJson } from '../../../domain/policy/effective-policy.ts';
 import { parseId } from '../../../domain/ids.ts';
 import { isoTime } from '../../../app/outbox/messages.ts';
@@ -29,7 +29,7 @@ import { effectivePolicyOfUser } from '../../../app/groups/policies.ts';
 import type { GroupRow } from '../../../app/ports/groups.ts';
 import { problemFromRefusal, sendProblem } from '../problem.ts';
 import type { HttpApp } from '../server.ts';
-import { JsonObject, problemResponses } from './schemas.ts';
+import { Time, UserId, nullable, paged, problemResponses } from './schemas.ts';
 
 export interface GroupRouteDeps {
   readonly groups: GroupsDependencies;
@@ -67,7 +67,104 @@ const PreviewBody = Type.Object(
   { additionalProperties: false },
 );
 
-function wireGroup(row: GroupRow): Record<string, unknown> {
+const AttributeValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
+  description: 'as the policy key says: rebate.enabled a boolean, money keys 4-decimal strings, attributes.* a string, number or boolean',
+});
+// Documents the operator wrote, stored canonically and passed through: typed `unknown` for the
+// handlers, described as objects for OpenAPI readers.
+const RuleDocument = Type.Unsafe<unknown>(
+  nullable(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description:
+          'the rule in canonical form (DESIGN.md §4): {all:[rule]}, {any:[rule]}, {not:rule}, {field, op, value} or {downlineOf}; null on static groups',
+      },
+    ),
+  ),
+);
+const PolicyDocument = Type.Unsafe<unknown>(
+  nullable(Type.Record(Type.String(), AttributeValue, { description: 'policy key -> value (rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.*); null: no policy' })),
+);
+const Rebuild = Type.Object(
+  {
+    pending: Type.Literal(true),
+    afterUserId: nullable(Type.String({ description: 'the last user id re-evaluated so far; null: none yet' })),
+    joined: Type.Integer(),
+    left: Type.Integer(),
+  },
+  { description: 'a membership rebuild still going on in the background; null when there is none' },
+);
+const groupFields = {
+  id: Type.String(),
+  name: Type.String(),
+  kind: Kind,
+  rule: RuleDocument,
+  ruleVersion: Type.Integer({ description: 'starts at 1; every rule edit adds 1' }),
+  policy: PolicyDocument,
+  priority: Type.Integer(),
+  createdAt: Time,
+  updatedAt: Time,
+  rebuild: nullable(Rebuild),
+};
+const Group = Type.Object(groupFields);
+const GroupDetails = Type.Object({ ...groupFields, memberCount: Type.Integer() });
+const Membership = nullable(
+  Type.Object(
+    {
+      usersExamined: Type.Integer(),
+      joined: Type.Integer(),
+      left: Type.Integer(),
+      batches: Type.Integer(),
+      complete: Type.Boolean({ description: 'false: the rest goes on in the background (see rebuild)' }),
+    },
+    { description: 'membership work done inside the request; null when the change needed none' },
+  ),
+);
+const GroupChange = Type.Object({ ...groupFields, membership: Membership });
+const Preview = Type.Object({
+  count: Type.Integer({ description: 'users the rule would hold' }),
+  sample: Type.Array(UserId),
+  usersExamined: Type.Integer(),
+});
+const Deleted = Type.Object({
+  id: Type.String(),
+  deleted: Type.Literal(true),
+  left: Type.Integer({ description: 'members removed so far' }),
+  complete: Type.Boolean({ description: 'false: the remaining members leave in the background' }),
+});
+const Member = Type.Object({
+  userId: UserId,
+  source: Type.Union([Type.Literal('rule'), Type.Literal('manual')]),
+  ruleVersion: Type.Integer({ description: "the group's rule version when the user joined" }),
+  since: Time,
+});
+const MembersAdded = Type.Object({ id: Type.String(), added: Type.Array(UserId, { description: 'users who joined, in id order' }), alreadyMembers: Type.Integer() });
+const MembersRemoved = Type.Object({ id: Type.String(), removed: Type.Array(UserId, { description: 'users who left, in id order' }), notMembers: Type.Integer() });
+const PolicySource = Type.Object({
+  kind: Type.Union([Type.Literal('group'), Type.Literal('vip_level')]),
+  id: Type.String({ description: 'group id, or the VIP level as a decimal string' }),
+  priority: Type.Integer(),
+});
+const EffectiveValue = Type.Object({
+  value: AttributeValue,
+  rule: Type.Union([Type.Literal('false_wins'), Type.Literal('lowest_wins'), Type.Literal('highest_priority_wins')]),
+  source: nullable(PolicySource),
+  contributions: Type.Array(Type.Object({ source: PolicySource, value: AttributeValue }), { description: 'every source that set the key, in precedence order' }),
+});
+const UserPolicy = Type.Object({
+  userId: UserId,
+  vipLevel: Type.Integer(),
+  groups: Type.Array(Type.String()),
+  policy: Type.Unsafe<ReturnType<typeof effectivePolicyToJson>>(
+    Type.Record(Type.String(), nullable(EffectiveValue), {
+      description: 'every key (rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.* set by a source): the value in effect, or null when unset',
+    }),
+  ),
+});
+
+function wireGroup(row: GroupRow): Static<typeof Group> {
   return {
     id: row.groupId,
     name: row.name,
@@ -81,11 +178,11 @@ function wireGroup(row: GroupRow): Record<string, unknown> {
     rebuild:
       row.rebuildAfterUserId === null
         ? null
-        : { pending: true, afterUserId: row.rebuildAfterUserId === '0' ? null : row.rebuildAfterUserId, joined: row.rebuildJoined, left: row.rebuildLeft },
+        : { pending: true as const, afterUserId: row.rebuildAfterUserId === '0' ? null : row.rebuildAfterUserId, joined: row.rebuildJoined, left: row.rebuildLeft },
   };
 }
 
-function wireMembership(report: MaintenanceReport | null): Record<string, unknown> | null {
+function wireMembership(report: MaintenanceReport | null): Static<typeof Membership> {
   if (report === null) return null;
   return { usersExamined: report.kind === 'rebuild' ? report.users : 0, joined: report.joined, left: report.left, batches: report.batches, complete: report.complete };
 }
@@ -101,7 +198,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
   return async (app: HttpApp): Promise<void> => {
     app.get(
       '/v1/groups',
-      { schema: { tags: ['groups'], summary: 'Groups in id order', querystring: PageQuery, response: { 200: JsonObject, ...problemResponses } } },
+      { schema: { tags: ['groups'], summary: 'Groups in id order', querystring: PageQuery, response: { 200: paged(Group), ...problemResponses } } },
       async (request, reply) => {
         let after: string | null = null;
         if (request.query.cursor !== undefined) {
@@ -123,7 +220,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
           summary: 'Create a static or dynamic group',
           description: 'A dynamic group is filled at once; 201 when its first fill finished in the request, 202 when it goes on in the background.',
           body: CreateBody,
-          response: { 201: JsonObject, 202: JsonObject, ...problemResponses },
+          response: { 201: GroupChange, 202: GroupChange, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -145,7 +242,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
           tags: ['groups'],
           summary: 'Dry-run a rule over every user: how many would be in, and a sample (writes nothing)',
           body: PreviewBody,
-          response: { 200: JsonObject, ...problemResponses },
+          response: { 200: Preview, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -157,7 +254,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
 
     app.get(
       '/v1/groups/:id',
-      { schema: { tags: ['groups'], summary: 'A group, its member count and any pending rebuild', params: GroupParams, response: { 200: JsonObject, ...problemResponses } } },
+      { schema: { tags: ['groups'], summary: 'A group, its member count and any pending rebuild', params: GroupParams, response: { 200: GroupDetails, ...problemResponses } } },
       async (request, reply) => {
         const id = groupIdOf(request.params.id);
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
@@ -176,7 +273,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
           description: 'A changed rule bumps ruleVersion and re-evaluates every user: 200 when that finished in the request, 202 when it goes on in the background.',
           params: GroupParams,
           body: ReplaceBody,
-          response: { 200: JsonObject, 202: JsonObject, ...problemResponses },
+          response: { 200: GroupChange, 202: GroupChange, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -197,8 +294,9 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         schema: {
           tags: ['groups'],
           summary: 'Delete a group; each member leaves (group.left)',
+          description: 'The group is gone for every reader at once. 200 when every member left inside the request, 202 when the rest leave in the background.',
           params: GroupParams,
-          response: { 200: JsonObject, 202: JsonObject, ...problemResponses },
+          response: { 200: Deleted, 202: Deleted, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -212,7 +310,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
 
     app.get(
       '/v1/groups/:id/members',
-      { schema: { tags: ['groups'], summary: 'Members in user id order', params: GroupParams, querystring: PageQuery, response: { 200: JsonObject, ...problemResponses } } },
+      { schema: { tags: ['groups'], summary: 'Members in user id order', params: GroupParams, querystring: PageQuery, response: { 200: paged(Member), ...problemResponses } } },
       async (request, reply) => {
         const id = groupIdOf(request.params.id);
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
@@ -240,7 +338,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
           summary: 'Add users to a static group (all or nothing: unknown users are refused, listed)',
           params: GroupParams,
           body: MembersBody,
-          response: { 200: JsonObject, ...problemResponses },
+          response: { 200: MembersAdded, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -261,7 +359,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
           summary: 'Remove users from a static group (ids that are not members are counted, not refused)',
           params: GroupParams,
           body: MembersBody,
-          response: { 200: JsonObject, ...problemResponses },
+          response: { 200: MembersRemoved, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -281,7 +379,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
           tags: ['users'],
           summary: "A user's effective policy: per key the value, its merge rule, the winning source and every contributor",
           params: UserParams,
-          response: { 200: JsonObject, ...problemResponses },
+          response: { 200: UserPolicy, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -289,7 +387,7 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const policy = await effectivePolicyOfUser(groups, groups.store, id.value);
         if (!policy.ok) return sendProblem(reply, problemFromRefusal(policy));
-        return { userId: policy.value.userId, vipLevel: policy.value.vipLevel, groups: policy.value.groups, policy: effectivePolicyToJson(policy.value.effective) };
+        return { userId: policy.value.userId, vipLevel: policy.value.vipLevel, groups: [...policy.value.groups], policy: effectivePolicyToJson(policy.value.effective) };
       },
     );
   };
