@@ -1,18 +1,5 @@
 // Runs the Store contract against SQLite (the embedded default), in a file of its own.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { storeContract } from './store.contract.ts';
-import { openSqliteDatabase } from '../../src/adapters/sqlite/connect.ts';
+import { openDatabaseHarness } from '../support/backends.ts';
 
-storeContract('sqlite', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'tiernet-store-'));
-  const database = openSqliteDatabase({ path: join(directory, 'tiernet.db') });
-  return {
-    database,
-    async cleanup() {
-      await database.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-});
+storeContract('sqlite', () => openDatabaseHarness('sqlite', 'store'));

@@ -9,9 +9,6 @@
 // 100k-deep chain shifts 50,000 depths in one transaction (time logged).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { changeRebateRate } from '../../src/app/agents/change-rebate-rate.ts';
 import type { AgentCommandDeps } from '../../src/app/agents/agent-command-deps.ts';
 import { moveAgent } from '../../src/app/agents/move-agent.ts';
@@ -19,12 +16,10 @@ import { createAgentTreeRepository, createAgentTreeTransaction } from '../../src
 import type { SqlDatabase } from '../../src/adapters/sql/database.ts';
 import { migrate } from '../../src/adapters/sql/migrate.ts';
 import { toNumber } from '../../src/adapters/sql/row-values.ts';
-import { openMysqlDatabase } from '../../src/adapters/mysql/connect.ts';
-import { openSqliteDatabase } from '../../src/adapters/sqlite/connect.ts';
 import type { RefusalCode } from '../../src/domain/refusal-codes.ts';
 import type { Result } from '../../src/domain/result.ts';
 import { chainNodes, insertTree, timed, type TreeNode } from '../contract/agent-tree.contract.ts';
-import { createTestDatabase } from '../support/mysql.ts';
+import { openDatabaseHarness } from '../support/backends.ts';
 
 const nowMs = 1_764_000_000_000;
 
@@ -298,26 +293,6 @@ function agentUseCases(name: string, open: () => Promise<Harness>): void {
   });
 }
 
-agentUseCases('sqlite', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'tiernet-agent-commands-'));
-  const database = openSqliteDatabase({ path: join(directory, 'tiernet.db') });
-  return {
-    database,
-    async cleanup() {
-      await database.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-});
+agentUseCases('sqlite', () => openDatabaseHarness('sqlite', 'agent_commands'));
 
-agentUseCases('mysql', async () => {
-  const testDatabase = await createTestDatabase('agent_commands');
-  const database = openMysqlDatabase({ url: testDatabase.url });
-  return {
-    database,
-    async cleanup() {
-      await database.close();
-      await testDatabase.drop();
-    },
-  };
-});
+agentUseCases('mysql', () => openDatabaseHarness('mysql', 'agent_commands'));

@@ -7,9 +7,6 @@
 // that the routes appear in the OpenAPI document.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { agentRoutes } from '../../src/adapters/http/routes/agents.ts';
@@ -17,10 +14,8 @@ import { buildHttpServer, type HttpApp } from '../../src/adapters/http/server.ts
 import { createAgentTreeRepository, createAgentTreeTransaction } from '../../src/adapters/sql/agent-tree-repository.ts';
 import { insertRows, type SqlDatabase } from '../../src/adapters/sql/database.ts';
 import { migrate } from '../../src/adapters/sql/migrate.ts';
-import { openMysqlDatabase } from '../../src/adapters/mysql/connect.ts';
-import { openSqliteDatabase } from '../../src/adapters/sqlite/connect.ts';
 import { insertTree, type TreeNode } from '../contract/agent-tree.contract.ts';
-import { createTestDatabase } from '../support/mysql.ts';
+import { openDatabaseHarness } from '../support/backends.ts';
 
 const nowMs = 1_764_000_000_000;
 
@@ -306,26 +301,6 @@ function agentsApi(name: string, open: () => Promise<Harness>): void {
   });
 }
 
-agentsApi('sqlite', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'tiernet-agents-api-'));
-  const database = openSqliteDatabase({ path: join(directory, 'tiernet.db') });
-  return {
-    database,
-    async cleanup() {
-      await database.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-});
+agentsApi('sqlite', () => openDatabaseHarness('sqlite', 'agents_api'));
 
-agentsApi('mysql', async () => {
-  const testDatabase = await createTestDatabase('agents_api');
-  const database = openMysqlDatabase({ url: testDatabase.url });
-  return {
-    database,
-    async cleanup() {
-      await database.close();
-      await testDatabase.drop();
-    },
-  };
-});
+agentsApi('mysql', () => openDatabaseHarness('mysql', 'agents_api'));

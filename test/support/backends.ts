@@ -52,3 +52,32 @@ export async function openStoreFixture(backend: BackendName, fileTag: string): P
     },
   };
 }
+
+export interface DatabaseHarness {
+  readonly database: SqlDatabase;
+  cleanup(): Promise<void>;
+}
+
+/** An empty, unmigrated database of the file's own: a temp SQLite file, or a MariaDB database. */
+export async function openDatabaseHarness(backend: BackendName, fileTag: string): Promise<DatabaseHarness> {
+  if (backend === 'sqlite') {
+    const directory = mkdtempSync(join(tmpdir(), `tiernet-${fileTag}-`));
+    const database = openSqliteDatabase({ path: join(directory, 'tiernet.db') });
+    return {
+      database,
+      async cleanup() {
+        await database.close();
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
+  }
+  const testDatabase = await createTestDatabase(fileTag);
+  const database = openMysqlDatabase({ url: testDatabase.url });
+  return {
+    database,
+    async cleanup() {
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}

@@ -9,24 +9,14 @@ import { changesLevel } from '../../domain/vip/vip-state.ts';
 import { alignToLadder } from './align-to-ladder.ts';
 import { dayNumberOf } from '../../domain/vip/zone-day.ts';
 import { vipChangedRecord } from '../outbox/messages.ts';
-import type { Cache } from '../ports/cache.ts';
-import { UserChangeSet, type AfterUserChanges } from '../ports/user-changes.ts';
-import type { Clock } from '../ports/clock.ts';
-import type { OutboxRecord, Store, StoredVipState, VipHistoryRow } from '../ports/store.ts';
+import { UserChangeSet } from '../ports/user-changes.ts';
+import type { OutboxRecord, StoredVipState, VipHistoryRow } from '../ports/store.ts';
 import { historyRowOf, loadMetricInputs } from '../ingest/vip-step.ts';
-import type { LadderSource } from './ladder-source.ts';
 import { vipCacheEntries } from './vip-cache.ts';
+import type { VipAdminDependencies } from './vip-admin.ts';
 
-export interface ReviewDependencies {
-  readonly store: Store;
-  readonly cache: Cache;
-  readonly clock: Clock;
-  readonly ladders: LadderSource;
-  readonly windowDays: readonly number[];
-  readonly vipChangesTopic: string;
-  readonly afterApply?: AfterUserChanges;
-  readonly onCacheError?: (error: unknown) => void;
-}
+/** The review scheduler needs exactly what the VIP admin use cases need. */
+export type ReviewDependencies = VipAdminDependencies;
 
 export interface ReviewPageResult {
   readonly examined: number;
