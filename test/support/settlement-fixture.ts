@@ -2,6 +2,7 @@
 // in-memory lock, and MariaDB with the Redis lock (own database and key prefix per file, both
 // dropped at the end). Rows are seeded with bulk inserts so a test states a tree and bets
 // directly; ingest has its own tests, and the settlement tests that need it call it.
+import { sql } from 'kysely';
 import type { Clock } from '../../src/app/ports/clock.ts';
 import type { DistributedLock } from '../../src/app/ports/lock.ts';
 import type { SettlementStore } from '../../src/app/ports/settlement.ts';
@@ -62,9 +63,10 @@ export interface SettlementFixture {
   closePeriods(periods: readonly { gameId: string; periodId: string }[]): Promise<void>;
   /** Every line of a settlement, by beneficiary id, read through the ledger's own pages. */
   ledger(settlementId: string): Promise<Map<string, LedgerLineRow>>;
-  /** MySQL URL of the test database and Redis key prefix (mysql+redis only), for child processes. */
+  /** For child processes: the MySQL URL and Redis key prefix (mysql+redis), or the SQLite file. */
   readonly mysqlUrl: string | undefined;
   readonly redisKeyPrefix: string | undefined;
+  readonly sqlitePath: string | undefined;
   cleanup(): Promise<void>;
 }
 
@@ -80,6 +82,11 @@ export async function openSettlementFixture(backend: SettlementBackend, fileTag:
   // One in-memory lock per fixture: in-process "holders" share it as processes share Redis.
   const memoryLock = new MemoryLock(clock);
   const settlements = createSqlSettlementStore(database);
+  let sqlitePath: string | undefined;
+  if (backend === 'sqlite+memory') {
+    const files = await sql<{ name: string; file: string }>`pragma database_list`.execute(database.db);
+    sqlitePath = files.rows.find((row) => row.name === 'main')?.file;
+  }
 
   return {
     backend,
@@ -89,6 +96,7 @@ export async function openSettlementFixture(backend: SettlementBackend, fileTag:
     clock,
     mysqlUrl: storeFixture.url,
     redisKeyPrefix,
+    sqlitePath,
     async openLock() {
       if (redisKeyPrefix === undefined) return memoryLock;
       const lock = new RedisLock(await connectTestRedis(redisKeyPrefix));
