@@ -56,6 +56,8 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
     lock: runtime.lock,
     clock: runtime.clock,
     lockTtlMs: 10_000,
+    // Large batches: at 2,000 out-events/s a 500-record batch left the relay close to saturation.
+    batchSize: 2_000,
     onError: (error) => {
       metrics.outboxErrors.inc();
       logger.warn({ err: error }, 'outbox relay failed; retrying');
