@@ -25,6 +25,7 @@ export function spawnSettlementChild(fixture: SettlementFixture, options: { stop
       SETTLEMENT_CHILD_SQLITE_PATH: fixture.sqlitePath ?? '',
       SETTLEMENT_CHILD_LOCK_TTL_MS: String(options.lockTtlMs),
       SETTLEMENT_CHILD_STOP_AT: options.stopAt ?? '',
+      SETTLEMENT_CHILD_CLOCK_OFFSET_MS: String(fixture.clock.offsetMs),
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -7,10 +7,12 @@
 //                                         before_commit), then waits for a line "go" on stdin
 //   stdout "result <json>" and exit 0, or "error <code> <message>" and exit 1
 // Environment: SETTLEMENT_CHILD_MYSQL_URL + SETTLEMENT_CHILD_REDIS_PREFIX, or
-// SETTLEMENT_CHILD_SQLITE_PATH; SETTLEMENT_CHILD_LOCK_TTL_MS; SETTLEMENT_CHILD_STOP_AT.
+// SETTLEMENT_CHILD_SQLITE_PATH; SETTLEMENT_CHILD_LOCK_TTL_MS; SETTLEMENT_CHILD_STOP_AT;
+// SETTLEMENT_CHILD_CLOCK_OFFSET_MS (the parent test's clock may run ahead of the system's, and
+// the in-memory lock's tokens follow the clock).
 import { createInterface } from 'node:readline';
 import type { DistributedLock } from '../../src/app/ports/lock.ts';
-import { systemClock } from '../../src/app/ports/clock.ts';
+import type { Clock } from '../../src/app/ports/clock.ts';
 import type { SettlementRecord } from '../../src/app/ports/settlement.ts';
 import { runSettlement } from '../../src/app/settlement/run-settlement.ts';
 import { everyoneEligible, type SettlementHooks } from '../../src/app/settlement/settlement-deps.ts';
@@ -26,6 +28,8 @@ import { openSqliteDatabase } from '../../src/adapters/sqlite/connect.ts';
 const env = process.env;
 const stopAt = env['SETTLEMENT_CHILD_STOP_AT'] ?? '';
 const lockTtlMs = Number(env['SETTLEMENT_CHILD_LOCK_TTL_MS'] ?? '5000');
+const clockOffsetMs = Number(env['SETTLEMENT_CHILD_CLOCK_OFFSET_MS'] ?? '0');
+const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
 
 const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
@@ -45,7 +49,7 @@ async function main(): Promise<number> {
     lock = new RedisLock(await createRedisClient(env['TIERNET_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379', { keyPrefix: env['SETTLEMENT_CHILD_REDIS_PREFIX'] ?? '' }));
   } else {
     database = openSqliteDatabase({ path: env['SETTLEMENT_CHILD_SQLITE_PATH'] ?? '' });
-    lock = new MemoryLock(systemClock);
+    lock = new MemoryLock(clock);
   }
   const hooks: SettlementHooks = {
     afterClaim: (settlement) => stopHere('after_claim', settlement),
@@ -58,7 +62,7 @@ async function main(): Promise<number> {
         settlements: createSqlSettlementStore(database),
         store: createSqlStore(database),
         lock,
-        clock: systemClock,
+        clock,
         eligibility: everyoneEligible,
         topic: 'tiernet.settlements',
         lockTtlMs,

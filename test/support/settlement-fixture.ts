@@ -21,6 +21,8 @@ export const settlementBackends: readonly SettlementBackend[] = ['sqlite+memory'
 /** A clock tests can move forward, so the in-memory lock's leases expire without sleeping. */
 export interface MovableClock extends Clock {
   advance(ms: number): void;
+  /** How far ahead of the system clock it runs (for a child process that must agree). */
+  readonly offsetMs: number;
 }
 
 export function movableClock(): MovableClock {
@@ -29,6 +31,9 @@ export function movableClock(): MovableClock {
     nowMs: () => Date.now() + offsetMs,
     advance(ms) {
       offsetMs += ms;
+    },
+    get offsetMs() {
+      return offsetMs;
     },
   };
 }
