@@ -160,7 +160,10 @@ export const initialTables: readonly TableDefinition[] = [
     ],
     primaryKey: ['bet_id'],
     indexes: [
-      { name: 'bets_period', columns: ['game_id', 'period_id'] },
+      // Covering for a settlement's aggregate of its periods' bets (user, amount, void; the
+      // primary key rides along for the adjustment checks): measured 3.3 s -> 1.4 s for 1M bets
+      // on MariaDB, which otherwise looks up every bet's row by primary key.
+      { name: 'bets_period', columns: ['game_id', 'period_id', 'user_id', 'amount_minor', 'voided_at_ms'] },
       { name: 'bets_user_time', columns: ['user_id', 'placed_at_ms'] },
     ],
   },

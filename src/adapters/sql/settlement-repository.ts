@@ -38,7 +38,7 @@ export function createSqlSettlementStore(database: SqlDatabase): SettlementStore
         .transaction()
         .setIsolationLevel('repeatable read')
         .setAccessMode('read only')
-        .execute((trx) => work(createSettlementSnapshot(trx)));
+        .execute((trx) => work(createSettlementSnapshot(trx, database.dialect.name)));
     },
 
     async get(settlementId) {

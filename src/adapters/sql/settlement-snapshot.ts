@@ -3,16 +3,30 @@
 // tree read at different moments could otherwise see a move half-applied, and a cycle.
 //
 // Bets are aggregated per bettor in SQL and streamed, never loaded one row per bet.
+//
+// Per-row conversions take a fast path for what mysql2 returns (BIGINT and DECIMAL as
+// canonical decimal strings, INT as numbers): at a million rows, the general converters'
+// round trip through BigInt cost about a second.
 import { sql } from 'kysely';
 import type { SettlementSnapshot, TreeUserRow } from '../../app/ports/settlement.ts';
 import type { UserId } from '../../domain/ids.ts';
-import type { Executor } from './database.ts';
-import { toBigInt, toId, toNullableId, toNumber } from './row-values.ts';
+import type { DialectName, Executor } from './database.ts';
+import { toBigInt, toId, toNumber } from './row-values.ts';
 
 /** Rows the driver hands over per chunk while streaming an aggregate. */
 const streamChunkRows = 5_000;
+/**
+ * MariaDB's in-memory limit for the GROUP BY's temporary table, for the aggregate's statement
+ * only: the default 16 MB spills a 600k-bettor aggregate to disk (measured 5.7 s -> 2.8 s).
+ * MySQL 8's TempTable engine does not need it; setting it there is harmless.
+ */
+const aggregateTempTableBytes = 256 * 1024 * 1024;
 
-export function createSettlementSnapshot(executor: Executor): SettlementSnapshot {
+const idOf = (value: unknown): UserId => (typeof value === 'string' ? value : toId(value));
+const integerOf = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : toNumber(value));
+const amountOf = (value: unknown): bigint => (typeof value === 'string' ? BigInt(value) : toBigInt(value));
+
+export function createSettlementSnapshot(executor: Executor, dialect: DialectName): SettlementSnapshot {
   return {
     async countUsers() {
       const row = await executor.selectFrom('users').select((eb) => eb.fn.countAll().as('users')).executeTakeFirstOrThrow();
@@ -25,10 +39,10 @@ export function createSettlementSnapshot(executor: Executor): SettlementSnapshot
       const rows = await query.orderBy('user_id').limit(limit).execute();
       return rows.map(
         (row): TreeUserRow => ({
-          userId: toId(row.user_id),
-          parentId: toNullableId(row.parent_id),
-          rebateRatePpm: toNumber(row.rebate_rate_ppm),
-          placeholder: toNumber(row.placeholder) !== 0,
+          userId: idOf(row.user_id),
+          parentId: row.parent_id === null ? null : idOf(row.parent_id),
+          rebateRatePpm: integerOf(row.rebate_rate_ppm),
+          placeholder: integerOf(row.placeholder) !== 0,
         }),
       );
     },
@@ -67,7 +81,14 @@ export function createSettlementSnapshot(executor: Executor): SettlementSnapshot
           ),
         )
         .groupBy('b.user_id');
-      return streamSums(query.stream(streamChunkRows), onRow);
+      if (dialect === 'sqlite') return streamSums(query.stream(streamChunkRows), onRow);
+      await sql`set session tmp_table_size = ${aggregateTempTableBytes}, max_heap_table_size = ${aggregateTempTableBytes}`.execute(executor);
+      try {
+        return await streamSums(query.stream(streamChunkRows), onRow);
+      } finally {
+        // The connection goes back to the pool: the next user gets the server's defaults.
+        await sql`set session tmp_table_size = default, max_heap_table_size = default`.execute(executor);
+      }
     },
 
     async adjustmentSums(settlementId, onRow) {
@@ -87,7 +108,7 @@ async function streamSums(
 ): Promise<number> {
   let count = 0;
   for await (const row of rows) {
-    onRow(toId(row.user_id), toBigInt(row.amount_minor));
+    onRow(idOf(row.user_id), amountOf(row.amount_minor));
     count += 1;
   }
   return count;

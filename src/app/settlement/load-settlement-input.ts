@@ -14,7 +14,7 @@ import { raisePlaceholderRates } from './placeholder-rates.ts';
 import type { SettlementDependencies, SettlementProgress } from './settlement-deps.ts';
 import { SortedUserIds, writeUserIdHalves } from './sorted-user-ids.ts';
 
-const treePageSizeDefault = 20_000;
+const treePageSizeDefault = 50_000;
 /** Marks "no parent" in the parent-id halves (ids stay below 2^63, so their high half below 2^31). */
 const noParentHigh = 0xffff_ffff;
 

@@ -51,7 +51,7 @@ export interface SettlementDependencies {
   readonly runnerName: string;
   /** Most periods one settlement claims (default 1000); the rest go to the next one. */
   readonly periodsPerSettlementMax?: number;
-  /** Users per keyset page while loading the tree (default 20000). */
+  /** Users per keyset page while loading the tree (default 50000). */
   readonly treePageSize?: number;
   readonly hooks?: SettlementHooks;
 }
