@@ -8,7 +8,7 @@ import { isoTime } from '../../../app/outbox/messages.ts';
 import { currentRebatePolicy, putRebatePolicy, rebatePolicyVersions, type CurrentRebatePolicy } from '../../../app/settlement/rebate-policy-source.ts';
 import { problemFromRefusal, sendProblem } from '../problem.ts';
 import type { HttpApp } from '../server.ts';
-import { PageQuery, paged, problemResponses } from './schemas.ts';
+import { PageQuery, authProblemResponses, paged, problemResponses } from './schemas.ts';
 
 export interface RebateRouteDeps {
   readonly store: Store;
@@ -33,7 +33,7 @@ const wirePolicy = (current: CurrentRebatePolicy) => ({
 
 export function rebateRoutes(deps: RebateRouteDeps): (app: HttpApp) => Promise<void> {
   return async (app: HttpApp): Promise<void> => {
-    app.get('/v1/rebates/policy', { schema: { tags: ['rebates'], summary: 'The rebate policy in force', response: { 200: Policy } } }, async () =>
+    app.get('/v1/rebates/policy', { schema: { tags: ['rebates'], summary: 'The rebate policy in force', response: { 200: Policy, ...authProblemResponses } } }, async () =>
       wirePolicy(await currentRebatePolicy(deps.store.rebatePolicies)),
     );
 
@@ -63,7 +63,7 @@ export function rebateRoutes(deps: RebateRouteDeps): (app: HttpApp) => Promise<v
           tags: ['rebates'],
           summary: 'Stored rebate policy versions, newest first',
           querystring: PageQuery,
-          response: { 200: paged(Type.Object({ version: Type.Integer(), actor: Type.String(), createdAt: Type.String(), policy: Type.Unknown() })), ...problemResponses },
+          response: { 200: paged(Type.Object({ version: Type.Integer(), actor: Type.String(), createdAt: Type.String(), policy: Type.Unknown({ description: 'the rebate policy document of that version (differential or per_level)' }) })), ...problemResponses },
         },
       },
       async (request) => {
