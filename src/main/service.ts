@@ -19,7 +19,7 @@ import { groupRoutes } from '../adapters/http/routes/groups.ts';
 import { settlementRoutes } from '../adapters/http/routes/settlements.ts';
 import { rebateRoutes } from '../adapters/http/routes/rebates.ts';
 import { SettlementTrigger } from '../app/settlement/settlement-trigger.ts';
-import { settleDue } from '../app/settlement/run-settlement.ts';
+import { runSettlement } from '../app/settlement/run-settlement.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface ServiceOptions {
@@ -70,9 +70,22 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
   // makes a run do nothing. The sweep finishes crashed runs and catches up after a restart.
   const settlementTrigger = new SettlementTrigger({
     run: async () => {
-      const more = await settleDue(runtime.settlement, (error) => logger.warn({ err: error }, 'settlement lock renewal failed'));
+      const startedMs = performance.now();
+      const outcome = await runSettlement(runtime.settlement, {
+        periods: null,
+        adjustmentsAlone: false,
+        onLockRenewError: (error) => logger.warn({ err: error }, 'settlement lock renewal failed'),
+      }).catch((error: unknown) => {
+        metrics.settlementSeconds.observe({ outcome: 'failed' }, (performance.now() - startedMs) / 1000);
+        throw error;
+      });
+      if (outcome.kind === 'busy') {
+        metrics.lockContention.inc({ lock: 'settlement' });
+        return false;
+      }
+      metrics.settlementSeconds.observe({ outcome: outcome.claimed === null && outcome.resumed.length === 0 ? 'nothing_due' : 'committed' }, (performance.now() - startedMs) / 1000);
       relay.notify();
-      return more;
+      return outcome.morePeriodsDue;
     },
     debounceMs: config.settlement.debounceMs,
     sweepMs: settlementSweepMs,
