@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { SettlementTrigger } from './settlement-trigger.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const failOnError = (error: unknown): void => assert.fail(`unexpected run failure: ${String(error)}`);
 
 function recorder(results: boolean[] = []) {
   const runs: number[] = [];
@@ -24,7 +25,7 @@ function recorder(results: boolean[] = []) {
 describe('SettlementTrigger', () => {
   test('notifications within the debounce make one run, after the quiet time', async () => {
     const { runs, run } = recorder();
-    const trigger = new SettlementTrigger({ run, debounceMs: 60, sweepMs: 60_000, onError: assert.fail });
+    const trigger = new SettlementTrigger({ run, debounceMs: 60, sweepMs: 60_000, onError: failOnError });
     trigger.start();
     await sleep(100);
     assert.equal(runs.length, 1, 'start settles once, catching up');
@@ -42,7 +43,7 @@ describe('SettlementTrigger', () => {
 
   test('more periods due: runs again at once, up to the batch bound', async () => {
     const { runs, run } = recorder([true, true, true, true, true, true]);
-    const trigger = new SettlementTrigger({ run, debounceMs: 10, sweepMs: 60_000, batchesMax: 4, onError: assert.fail });
+    const trigger = new SettlementTrigger({ run, debounceMs: 10, sweepMs: 60_000, batchesMax: 4, onError: failOnError });
     trigger.start();
     await sleep(150);
     assert.equal(runs.length, 4, 'bounded by batchesMax');
@@ -60,7 +61,7 @@ describe('SettlementTrigger', () => {
       },
       debounceMs: 10,
       sweepMs: 60_000,
-      onError: assert.fail,
+      onError: failOnError,
     });
     trigger.start();
     await sleep(40);
@@ -106,7 +107,7 @@ describe('SettlementTrigger', () => {
       },
       debounceMs: 5,
       sweepMs: 20,
-      onError: assert.fail,
+      onError: failOnError,
     });
     trigger.start();
     await sleep(20);
