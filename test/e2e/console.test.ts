@@ -202,7 +202,17 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
       await shot(page, 'settlements');
       return;
     }
-    await page.waitForSelector('.settlement-row', { timeout: 60_000 });
+    // Runs start after periods close; when none has committed yet, settle now from the console
+    // (the button POSTs /v1/settlements) and reload until the run shows, within a bound.
+    const deadline = Date.now() + 60_000;
+    while ((await page.locator('.settlement-row').count()) === 0) {
+      if (Date.now() > deadline) throw new Error('no settlement run appeared within 60 s');
+      await page.waitForSelector('#settle-now', { timeout: waitMs });
+      await page.click('#settle-now');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await page.reload();
+      await page.waitForSelector('#settlement-list table, #settlement-list .notice, .settlement-row', { timeout: waitMs }).catch(() => undefined);
+    }
     await shot(page, 'settlements');
     await page.click('.settlement-row a');
     await page.waitForSelector('#settlement-totals', { timeout: waitMs });
