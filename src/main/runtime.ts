@@ -34,7 +34,8 @@ import { UserChangeSet } from '../app/ports/user-changes.ts';
 import { requestRebuildOfGroupsReading } from '../app/groups/group-maintenance.ts';
 import { openSqliteDatabase } from '../adapters/sqlite/connect.ts';
 import { createSqlSettlementStore } from '../adapters/sql/settlement-repository.ts';
-import { everyoneEligible, type SettlementDependencies } from '../app/settlement/settlement-deps.ts';
+import type { SettlementDependencies } from '../app/settlement/settlement-deps.ts';
+import { loadRebateEligibility } from '../app/groups/policies.ts';
 import { defaultRunnerName } from '../app/settlement/run-settlement.ts';
 import type { HealthProbe } from '../adapters/http/health.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
@@ -177,7 +178,8 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       store,
       lock,
       clock,
-      eligibility: everyoneEligible,
+      // Policies decide eligibility (rebate.enabled) and caps (rebate.maxPerSettlement).
+      eligibility: (session) => loadRebateEligibility(session, clock.nowMs()),
       topic: topics.settlements,
       lockTtlMs: config.settlement.lockTtlMs,
       runnerName: defaultRunnerName(),

@@ -83,7 +83,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
         metrics.lockContention.inc({ lock: 'settlement' });
         return false;
       }
-      metrics.settlementSeconds.observe({ outcome: outcome.claimed === null && outcome.resumed.length === 0 ? 'nothing_due' : 'committed' }, (performance.now() - startedMs) / 1000);
+      metrics.settlementSeconds.observe({ outcome: outcome.claimed?.settlement.status ?? (outcome.resumed.length > 0 ? 'resumed' : 'nothing_due') }, (performance.now() - startedMs) / 1000);
       relay.notify();
       return outcome.morePeriodsDue;
     },

@@ -19,18 +19,9 @@ import { startService, type RunningService } from '../../src/main/service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mysql.ts';
 import { deleteKafkaTestNames, kafkaBrokers, requireKafka, uniqueTopicPrefix } from '../support/kafka.ts';
 import { deleteKeysUnderPrefix, redisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { topicEnv, waitFor } from '../support/stack.ts';
 
-const waitTimeoutMs = 60_000;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + waitTimeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const ladder = {
   timezone: 'Asia/Shanghai',
@@ -81,13 +72,7 @@ for (const stack of ['real', 'embedded'] as const) describe(`VIP end to end on $
         ...backendEnv,
         TIERNET_DATA_DIR: dataDir,
         TIERNET_PORT: '0',
-        TIERNET_TOPIC_USERS: topics.users,
-        TIERNET_TOPIC_BETS: topics.bets,
-        TIERNET_TOPIC_PERIODS: topics.periods,
-        TIERNET_TOPIC_VIP_CHANGES: topics.vipChanges,
-        TIERNET_TOPIC_GROUP_CHANGES: `${topicPrefix}group-changes`,
-        TIERNET_TOPIC_SETTLEMENTS: `${topicPrefix}settlements`,
-        TIERNET_TOPIC_DLQ: topics.dlq,
+        ...topicEnv(topicPrefix),
       },
     });
     runtime = await openRuntime(config, pino({ level: 'silent' }));

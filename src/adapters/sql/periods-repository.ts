@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { periodKeyOf, type PeriodKey, type PeriodsRepository } from '../../app/ports/store.ts';
 import { insertRows, type Executor, type SqlDatabase } from './database.ts';
+import { shareSettlementClaimGate } from './settlement-claim-gate.ts';
 
 const lookupChunkSize = 2_000;
 
@@ -21,6 +22,9 @@ export function createPeriodsRepository(database: SqlDatabase, executor: Executo
       return new Set(fresh.map((period) => periodKeyOf(period)));
     },
     async claimedKeys(periods: readonly PeriodKey[]) {
+      // Shared claim gate first: a settlement claiming right now either finishes first (and
+      // its claim is seen here) or waits for this transaction (and counts its bets).
+      await shareSettlementClaimGate(database, executor, Date.now());
       const claimed = new Set<string>();
       for (let start = 0; start < periods.length; start += lookupChunkSize) {
         const chunk = periods.slice(start, start + lookupChunkSize);
