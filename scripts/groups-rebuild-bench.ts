@@ -36,7 +36,9 @@ const today = Math.floor(nowMs / dayMs);
 const windowDays = [1, 7, 30, 90];
 const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
-async function measured<T>(work: () => Promise<T>): Promise<{ result: T; elapsedMs: number; rssBeforeMiB: number; rssPeakMiB: number; heapPeakMiB: number }> {
+async function measured<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; elapsedMs: number; rssBeforeMiB: number; rssPeakMiB: number; heapPeakMiB: number }> {
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
@@ -52,7 +54,13 @@ async function measured<T>(work: () => Promise<T>): Promise<{ result: T; elapsed
     const usage = process.memoryUsage();
     rssPeak = Math.max(rssPeak, usage.rss);
     heapPeak = Math.max(heapPeak, usage.heapUsed);
-    return { result, elapsedMs: Math.round(performance.now() - startedMs), rssBeforeMiB: mib(rssBefore), rssPeakMiB: mib(rssPeak), heapPeakMiB: mib(heapPeak) };
+    return {
+      result,
+      elapsedMs: Math.round(performance.now() - startedMs),
+      rssBeforeMiB: mib(rssBefore),
+      rssPeakMiB: mib(rssPeak),
+      heapPeakMiB: mib(heapPeak),
+    };
   } finally {
     clearInterval(sampler);
   }
@@ -75,18 +83,29 @@ async function main(): Promise<void> {
       FROM ${sql.raw(`seq_1_to_${users}`)}`.execute(db);
     // Every 5th user has a VIP state, levels 0-2.
     await sql`INSERT INTO vip_states (user_id, level, level_since_ms, status, seq, changed_at_ms, ladder_version, updated_at_ms)
-      SELECT seq, seq MOD 3, ${nowMs}, 'ok', 0, ${nowMs}, 0, ${nowMs} FROM ${sql.raw(`seq_1_to_${users}`)} WHERE seq MOD 5 = 0`.execute(db);
+      SELECT seq, seq MOD 3, ${nowMs}, 'ok', 0, ${nowMs}, 0, ${nowMs} FROM ${sql.raw(`seq_1_to_${users}`)} WHERE seq MOD 5 = 0`.execute(
+      db,
+    );
     // Every 2nd user has bet: lifetime totals and one day bucket in the last 40 days.
     await sql`INSERT INTO user_totals (user_id, turnover_minor, bet_count)
       SELECT seq, (seq MOD 1000) * 10000, 1 FROM ${sql.raw(`seq_1_to_${users}`)} WHERE seq MOD 2 = 0`.execute(db);
     await sql`INSERT INTO metric_days (user_id, day, turnover_minor, bet_count)
-      SELECT seq, ${today} - (seq MOD 40), (seq MOD 1000) * 10000, 1 FROM ${sql.raw(`seq_1_to_${users}`)} WHERE seq MOD 2 = 0`.execute(db);
+      SELECT seq, ${today} - (seq MOD 40), (seq MOD 1000) * 10000, 1 FROM ${sql.raw(`seq_1_to_${users}`)} WHERE seq MOD 2 = 0`.execute(
+      db,
+    );
     const setupMs = Math.round(performance.now() - setupStartedMs);
 
     const store = createSqlStore(database);
     await store.ladders.insert({
       version: 1,
-      document: JSON.stringify({ timezone: 'UTC', levels: [{ level: 0, name: 'M' }, { level: 1, name: 'B', promote: { turnoverLifetime: '100' } }, { level: 2, name: 'S', promote: { turnoverLifetime: '500' } }] }),
+      document: JSON.stringify({
+        timezone: 'UTC',
+        levels: [
+          { level: 0, name: 'M' },
+          { level: 1, name: 'B', promote: { turnoverLifetime: '100' } },
+          { level: 2, name: 'S', promote: { turnoverLifetime: '500' } },
+        ],
+      }),
       actor: 'bench',
       createdAtMs: nowMs,
     });
@@ -102,11 +121,32 @@ async function main(): Promise<void> {
       requestBatchesMax: Number.MAX_SAFE_INTEGER,
       onProgress: (progress) => {
         batches.push(progress.users);
-        if (batches.length % 20 === 0) process.stderr.write(`  batch ${batches.length}: through user ${progress.afterUserId ?? 'end'}\n`);
+        if (batches.length % 20 === 0)
+          process.stderr.write(`  batch ${batches.length}: through user ${progress.afterUserId ?? 'end'}\n`);
       },
     };
-    const ruleBefore = { any: [{ field: 'vip.level', op: 'gte', value: 1 }, { all: [{ field: 'metrics.turnover30d', op: 'gte', value: '500' }, { field: 'user.registeredDays', op: 'lt', value: 200 }] }] };
-    const ruleAfter = { any: [{ field: 'vip.level', op: 'gte', value: 2 }, { all: [{ field: 'metrics.turnover30d', op: 'gte', value: '300' }, { field: 'user.tags', op: 'nin', value: ['vip'] }] }] };
+    const ruleBefore = {
+      any: [
+        { field: 'vip.level', op: 'gte', value: 1 },
+        {
+          all: [
+            { field: 'metrics.turnover30d', op: 'gte', value: '500' },
+            { field: 'user.registeredDays', op: 'lt', value: 200 },
+          ],
+        },
+      ],
+    };
+    const ruleAfter = {
+      any: [
+        { field: 'vip.level', op: 'gte', value: 2 },
+        {
+          all: [
+            { field: 'metrics.turnover30d', op: 'gte', value: '300' },
+            { field: 'user.tags', op: 'nin', value: ['vip'] },
+          ],
+        },
+      ],
+    };
 
     const fill = await measured(() => createGroup(deps, 'bench', { kind: 'dynamic', name: 'bench', rule: ruleBefore }));
     if (!fill.result.ok) throw new Error(fill.result.message);

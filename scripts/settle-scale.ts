@@ -91,12 +91,20 @@ function buildTree(options: Options): { parent: Int32Array; ratePpm: Int32Array 
     const isRoot = index === options.chain || random() < 0.01;
     const parentIndex = isRoot ? -1 : options.chain + Math.floor(random() * (index - options.chain));
     parent[index] = parentIndex + 1;
-    ratePpm[index] = isRoot ? 100_000 + Math.floor(random() * 50_000) : Math.floor(ratePpm[parentIndex]! * (0.6 + random() * 0.4));
+    ratePpm[index] = isRoot
+      ? 100_000 + Math.floor(random() * 50_000)
+      : Math.floor(ratePpm[parentIndex]! * (0.6 + random() * 0.4));
   }
   return { parent, ratePpm };
 }
 
-async function insertText(database: SqlDatabase, table: string, columns: string, rows: Iterable<string>, rowsPerStatement = 5_000): Promise<void> {
+async function insertText(
+  database: SqlDatabase,
+  table: string,
+  columns: string,
+  rows: Iterable<string>,
+  rowsPerStatement = 5_000,
+): Promise<void> {
   let batch: string[] = [];
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -152,7 +160,12 @@ async function generate(options: Options, database: SqlDatabase): Promise<void> 
 }
 
 /** The I/O floor: stream the inputs with nothing done per row, and bulk-insert as many ledger rows. */
-async function measureFloor(options: Options, url: string, settlementId: string, lineCount: number): Promise<Record<string, number>> {
+async function measureFloor(
+  options: Options,
+  url: string,
+  settlementId: string,
+  lineCount: number,
+): Promise<Record<string, number>> {
   const pool = createPool({ uri: url, supportBigNumbers: true, bigNumberStrings: true, connectionLimit: 1 });
   const stream = (query: string, parameters: unknown[]): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -179,8 +192,11 @@ async function measureFloor(options: Options, url: string, settlementId: string,
   await connection.query('start transaction');
   for (let start = 0; start < lineCount; start += 4_000) {
     const rows: string[] = [];
-    for (let line = start; line < Math.min(lineCount, start + 4_000); line += 1) rows.push(`('floor',${line + 1},${line},'${line}000000','0',${line * 3})`);
-    await connection.query(`insert into floor_lines (settlement_id, beneficiary_id, amount_minor, exact_minor_ppm, capped_minor_ppm, team_turnover_minor) values ${rows.join(',')}`);
+    for (let line = start; line < Math.min(lineCount, start + 4_000); line += 1)
+      rows.push(`('floor',${line + 1},${line},'${line}000000','0',${line * 3})`);
+    await connection.query(
+      `insert into floor_lines (settlement_id, beneficiary_id, amount_minor, exact_minor_ppm, capped_minor_ppm, team_turnover_minor) values ${rows.join(',')}`,
+    );
   }
   await connection.query('commit');
   const insertLinesMs = performance.now() - insertStart;
@@ -238,13 +254,15 @@ async function settleRole(options: Options): Promise<void> {
         periods: null,
         adjustmentsAlone: false,
         onProgress: (progress) => {
-          if (progress.phase !== lastPhase) log(`${((performance.now() - startMs) / 1000).toFixed(2)} s: ${progress.phase}`);
+          if (progress.phase !== lastPhase)
+            log(`${((performance.now() - startMs) / 1000).toFixed(2)} s: ${progress.phase}`);
           lastPhase = progress.phase;
         },
       },
     );
     const wallMs = performance.now() - startMs;
-    if (outcome.kind !== 'done' || outcome.claimed === null) throw new Error(`nothing settled: ${JSON.stringify(outcome.kind)}`);
+    if (outcome.kind !== 'done' || outcome.claimed === null)
+      throw new Error(`nothing settled: ${JSON.stringify(outcome.kind)}`);
     const report = outcome.claimed;
     const rssMaxMb = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(
@@ -279,24 +297,45 @@ async function main(): Promise<void> {
   const database = openMysqlDatabase({ url });
   try {
     await migrate(database, nowMs);
-    log(`generating ${options.users} users (${options.chain}-deep chain) and ${options.bets} bets over ${options.periods} periods`);
+    log(
+      `generating ${options.users} users (${options.chain}-deep chain) and ${options.bets} bets over ${options.periods} periods`,
+    );
     await generate(options, database);
 
     log('settling in a fresh process');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2), '--role-settle', '--database', options.database], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        ...process.argv.slice(2),
+        '--role-settle',
+        '--database',
+        options.database,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     if (child.status !== 0) throw new Error(`the settling process failed with ${child.status}`);
-    const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { settlementId: string; lines: number; wallMs: number; timings: Record<string, number> };
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      settlementId: string;
+      lines: number;
+      wallMs: number;
+      timings: Record<string, number>;
+    };
     const floor = await measureFloor(options, url, result.settlementId, result.lines);
     const classic = options.classic ? classicWalkMs(options) : null;
     const summary = {
       settlement: result,
       floor,
       ratioToFloor: result.timings['totalMs']! / floor['totalMs']!,
-      ...(classic === null ? {} : { classic, computeRatioClassicToEngine: classic.elapsedMs / result.timings['computeMs']! }),
+      ...(classic === null
+        ? {}
+        : { classic, computeRatioClassicToEngine: classic.elapsedMs / result.timings['computeMs']! }),
     };
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } finally {

@@ -39,7 +39,11 @@ async function adminQuery(serverUrl: string, statement: string): Promise<void> {
 }
 
 /** A runtime on its own database, Redis prefix and topics, migrated and ready. */
-export async function openBenchStack(services: BenchServices, label: string, overrides: Record<string, string> = {}): Promise<BenchStack> {
+export async function openBenchStack(
+  services: BenchServices,
+  label: string,
+  overrides: Record<string, string> = {},
+): Promise<BenchStack> {
   const name = `bench_${label}_${randomBytes(3).toString('hex')}`;
   await adminQuery(services.mysqlServerUrl, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   const prefix = `${name}.`;
@@ -80,12 +84,18 @@ export async function openBenchStack(services: BenchServices, label: string, ove
 }
 
 async function deleteTopics(brokers: string, prefix: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'tiernet-bench-cleanup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'tiernet-bench-cleanup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((group) => group.groupId).filter((group) => group.startsWith(prefix));
+    const groups = (await admin.listGroups()).groups
+      .map((group) => group.groupId)
+      .filter((group) => group.startsWith(prefix));
     if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
   } finally {
     await admin.disconnect();

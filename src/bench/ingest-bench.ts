@@ -31,12 +31,17 @@ export interface IngestBenchResult {
 
 const produceChunk = 5_000;
 
-async function produceAll(stack: Awaited<ReturnType<typeof openBenchStack>>, events: readonly BetEventSpec[]): Promise<void> {
+async function produceAll(
+  stack: Awaited<ReturnType<typeof openBenchStack>>,
+  events: readonly BetEventSpec[],
+): Promise<void> {
   const topic = stack.config.topics.bets;
   await stack.runtime.eventLog.ensureTopics([topic], stack.config.kafka?.partitions ?? 3);
   const producer = stack.runtime.eventLog.producer();
   for (let start = 0; start < events.length; start += produceChunk) {
-    await producer.send(events.slice(start, start + produceChunk).map((event) => ({ topic, key: event.userId, value: event.json })));
+    await producer.send(
+      events.slice(start, start + produceChunk).map((event) => ({ topic, key: event.userId, value: event.json })),
+    );
   }
 }
 
@@ -75,10 +80,27 @@ async function consumeRate(
   return { eventsPerSecond: applied / seconds, measured: applied };
 }
 
-async function floorRate(stack: Awaited<ReturnType<typeof openBenchStack>>, events: readonly BetEventSpec[], batchSize: number): Promise<number> {
+async function floorRate(
+  stack: Awaited<ReturnType<typeof openBenchStack>>,
+  events: readonly BetEventSpec[],
+  batchSize: number,
+): Promise<number> {
   const { database } = stack.runtime;
-  const timeZone = stack.runtime.ladders.parse(0, (await stack.runtime.ladders.current(stack.runtime.store.ladders)).document).ladder.timeZone;
-  const parsed = events.map((event) => JSON.parse(event.json) as { betId: string; userId: string; gameId: string; periodId: string; amount: string; placedAt: number });
+  const timeZone = stack.runtime.ladders.parse(
+    0,
+    (await stack.runtime.ladders.current(stack.runtime.store.ladders)).document,
+  ).ladder.timeZone;
+  const parsed = events.map(
+    (event) =>
+      JSON.parse(event.json) as {
+        betId: string;
+        userId: string;
+        gameId: string;
+        periodId: string;
+        amount: string;
+        placedAt: number;
+      },
+  );
   const startedMs = performance.now();
   for (let start = 0; start < parsed.length; start += batchSize) {
     const chunk = parsed.slice(start, start + batchSize);
@@ -88,7 +110,34 @@ async function floorRate(stack: Awaited<ReturnType<typeof openBenchStack>>, even
         const amountMinor = BigInt(bet.amount.replace('.', '')) * 100n;
         return { ...bet, amountMinor, day: dayNumberOf(bet.placedAt, timeZone) };
       });
-      await insertRows(database, trx, 'bets', ['bet_id', 'user_id', 'game_id', 'period_id', 'amount_minor', 'placed_at_ms', 'day', 'voided_at_ms', 'ingested_at_ms'], rows.map((bet) => [bet.betId, bet.userId, bet.gameId, bet.periodId, bet.amountMinor, bet.placedAt, bet.day, null, nowMs]), '');
+      await insertRows(
+        database,
+        trx,
+        'bets',
+        [
+          'bet_id',
+          'user_id',
+          'game_id',
+          'period_id',
+          'amount_minor',
+          'placed_at_ms',
+          'day',
+          'voided_at_ms',
+          'ingested_at_ms',
+        ],
+        rows.map((bet) => [
+          bet.betId,
+          bet.userId,
+          bet.gameId,
+          bet.periodId,
+          bet.amountMinor,
+          bet.placedAt,
+          bet.day,
+          null,
+          nowMs,
+        ]),
+        '',
+      );
       const days = new Map<string, [string, number, bigint, number]>();
       const totals = new Map<string, [string, bigint, number]>();
       for (const bet of rows) {
@@ -98,14 +147,32 @@ async function floorRate(stack: Awaited<ReturnType<typeof openBenchStack>>, even
         const total = totals.get(bet.userId) ?? [bet.userId, 0n, 0];
         totals.set(bet.userId, [bet.userId, total[1] + bet.amountMinor, total[2] + 1]);
       }
-      await insertRows(database, trx, 'metric_days', ['user_id', 'day', 'turnover_minor', 'bet_count'], [...days.values()], database.dialect.renderUpsertTail(['user_id', 'day'], ['turnover_minor', 'bet_count'], []));
-      await insertRows(database, trx, 'user_totals', ['user_id', 'turnover_minor', 'bet_count'], [...totals.values()], database.dialect.renderUpsertTail(['user_id'], ['turnover_minor', 'bet_count'], []));
+      await insertRows(
+        database,
+        trx,
+        'metric_days',
+        ['user_id', 'day', 'turnover_minor', 'bet_count'],
+        [...days.values()],
+        database.dialect.renderUpsertTail(['user_id', 'day'], ['turnover_minor', 'bet_count'], []),
+      );
+      await insertRows(
+        database,
+        trx,
+        'user_totals',
+        ['user_id', 'turnover_minor', 'bet_count'],
+        [...totals.values()],
+        database.dialect.renderUpsertTail(['user_id'], ['turnover_minor', 'bet_count'], []),
+      );
     });
   }
   return parsed.length / ((performance.now() - startedMs) / 1000);
 }
 
-export async function runIngestBench(services: BenchServices, options: IngestBenchOptions, log: (message: string) => void): Promise<IngestBenchResult> {
+export async function runIngestBench(
+  services: BenchServices,
+  options: IngestBenchOptions,
+  log: (message: string) => void,
+): Promise<IngestBenchResult> {
   const events = betEvents(options.events, options.users, options.seed, Date.now() - options.events);
   const batch = { TIERNET_INGEST_MAX_BATCH: String(options.batchSize) };
 
@@ -148,4 +215,3 @@ export async function runIngestBench(services: BenchServices, options: IngestBen
     ratioToPerEvent: pipeline.eventsPerSecond / perEvent.eventsPerSecond,
   };
 }
-

@@ -38,18 +38,32 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
 }
 
-export async function runLatencyBench(services: BenchServices, options: LatencyBenchOptions, log: (message: string) => void): Promise<LatencyBenchResult> {
+export async function runLatencyBench(
+  services: BenchServices,
+  options: LatencyBenchOptions,
+  log: (message: string) => void,
+): Promise<LatencyBenchResult> {
   const stack = await openBenchStack(services, 'latency', { TIERNET_INGEST_MAX_BATCH: '500' });
   try {
     const { runtime, config } = stack;
-    await runtime.store.ladders.insert({ version: 1, document: JSON.stringify(promoteOnFirstBet), actor: 'bench', createdAtMs: Date.now() });
+    await runtime.store.ladders.insert({
+      version: 1,
+      document: JSON.stringify(promoteOnFirstBet),
+      actor: 'bench',
+      createdAtMs: Date.now(),
+    });
     const service = await startService(runtime, { version: 'bench', reviewIntervalMs: 3_600_000 });
     const producedAt = new Map<string, number>();
     const producedWallAt = new Map<string, number>();
     const latencies: number[] = [];
     const relayedAfterProduceMs: number[] = [];
     const deliveredAfterRelayMs: number[] = [];
-    const observer = runtime.eventLog.consumer({ groupId: `${stack.name}.observer`, topics: [config.topics.vipChanges], maxBatchSize: 1_000, fromBeginning: true });
+    const observer = runtime.eventLog.consumer({
+      groupId: `${stack.name}.observer`,
+      topics: [config.topics.vipChanges],
+      maxBatchSize: 1_000,
+      fromBeginning: true,
+    });
     await observer.start(async (batch) => {
       const receivedMs = performance.now();
       const receivedWallMs = Date.now();
@@ -73,7 +87,15 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
         {
           topic: config.topics.bets,
           key: id,
-          value: JSON.stringify({ type: 'bet.placed', betId: id, userId: id, gameId: 'bench', periodId: 'p', amount: '10', placedAt: Date.now() }),
+          value: JSON.stringify({
+            type: 'bet.placed',
+            betId: id,
+            userId: id,
+            gameId: 'bench',
+            periodId: 'p',
+            amount: '10',
+            placedAt: Date.now(),
+          }),
         },
       ]);
     };
@@ -107,7 +129,15 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
           ids.map((id) => ({
             topic: config.topics.bets,
             key: String(id),
-            value: JSON.stringify({ type: 'bet.placed', betId: String(id), userId: String(id), gameId: 'bench', periodId: 'p', amount: '10', placedAt: Date.now() }),
+            value: JSON.stringify({
+              type: 'bet.placed',
+              betId: String(id),
+              userId: String(id),
+              gameId: 'bench',
+              periodId: 'p',
+              amount: '10',
+              placedAt: Date.now(),
+            }),
           })),
         ),
       );
@@ -116,12 +146,15 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
     const actualRate = ((nextId - 2) * 1000) / (performance.now() - startedMs);
     const expected = nextId - 2;
     const drainDeadline = Date.now() + 60_000;
-    while (latencies.length < expected && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (latencies.length < expected && Date.now() < drainDeadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await observer.stop();
     await service.stop();
     // Where the time goes: produce → committed in MariaDB, from the bets' own timestamps.
     const committed = await runtime.database.db.selectFrom('bets').select(['placed_at_ms', 'ingested_at_ms']).execute();
-    const toCommit = committed.map((row) => Number(row.ingested_at_ms) - Number(row.placed_at_ms)).sort((a, b) => a - b);
+    const toCommit = committed
+      .map((row) => Number(row.ingested_at_ms) - Number(row.placed_at_ms))
+      .sort((a, b) => a - b);
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       sent: expected,
@@ -132,8 +165,18 @@ export async function runLatencyBench(services: BenchServices, options: LatencyB
       maxMs: Math.round(sorted[sorted.length - 1] ?? Number.NaN),
       produceToCommitP50Ms: Math.round(percentile(toCommit, 0.5)),
       produceToCommitP99Ms: Math.round(percentile(toCommit, 0.99)),
-      produceToRelayP99Ms: Math.round(percentile([...relayedAfterProduceMs].sort((a, b) => a - b), 0.99)),
-      relayToConsumeP99Ms: Math.round(percentile([...deliveredAfterRelayMs].sort((a, b) => a - b), 0.99)),
+      produceToRelayP99Ms: Math.round(
+        percentile(
+          [...relayedAfterProduceMs].sort((a, b) => a - b),
+          0.99,
+        ),
+      ),
+      relayToConsumeP99Ms: Math.round(
+        percentile(
+          [...deliveredAfterRelayMs].sort((a, b) => a - b),
+          0.99,
+        ),
+      ),
     };
   } finally {
     await stack.dispose();

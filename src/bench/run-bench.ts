@@ -17,12 +17,20 @@ export interface BenchRunOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (message: string) => void;
   /** Extra benchmarks contributed by other modules (e.g. settlement), keyed by report section. */
-  readonly extra?: Readonly<Record<string, (preset: BenchPreset, log: (message: string) => void) => Promise<Record<string, unknown>>>>;
+  readonly extra?: Readonly<
+    Record<string, (preset: BenchPreset, log: (message: string) => void) => Promise<Record<string, unknown>>>
+  >;
 }
 
 const presets = {
-  small: { ingest: { events: 20_000, users: 5_000, perEventEvents: 2_000, perEventTimeBoxMs: 8_000 }, latency: { ratePerSecond: 2_000, durationMs: 8_000 } },
-  full: { ingest: { events: 200_000, users: 50_000, perEventEvents: 5_000, perEventTimeBoxMs: 20_000 }, latency: { ratePerSecond: 2_000, durationMs: 30_000 } },
+  small: {
+    ingest: { events: 20_000, users: 5_000, perEventEvents: 2_000, perEventTimeBoxMs: 8_000 },
+    latency: { ratePerSecond: 2_000, durationMs: 8_000 },
+  },
+  full: {
+    ingest: { events: 200_000, users: 50_000, perEventEvents: 5_000, perEventTimeBoxMs: 20_000 },
+    latency: { ratePerSecond: 2_000, durationMs: 30_000 },
+  },
 } as const;
 
 export const targets = { ingestRatioToFloor: 0.5, ingestRatioToPerEvent: 20, latencyP99Ms: 250 } as const;
@@ -41,7 +49,11 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   };
   if (wanted.has('ingest')) {
     const ingest = await runIngestBench(services, { ...preset.ingest, batchSize: 2_000, seed: 42 }, options.log);
-    report.ingest = { ...ingest, targetRatioToFloor: targets.ingestRatioToFloor, targetRatioToPerEvent: targets.ingestRatioToPerEvent };
+    report.ingest = {
+      ...ingest,
+      targetRatioToFloor: targets.ingestRatioToFloor,
+      targetRatioToPerEvent: targets.ingestRatioToPerEvent,
+    };
   }
   if (wanted.has('latency')) {
     const latency = await runLatencyBench(services, preset.latency, options.log);
@@ -81,7 +93,12 @@ export function compareWithBaseline(current: BenchReport, baselinePath: string):
   const baseP99 = baseline.latency?.p99Ms;
   const nowP99 = current.latency?.p99Ms;
   if (baseP99 !== undefined && nowP99 !== undefined && nowP99 > Math.max(baseP99 * 3, targets.latencyP99Ms * 2)) {
-    findings.push({ figure: 'latency.p99Ms', baseline: baseP99, current: nowP99, allowed: Math.max(baseP99 * 3, targets.latencyP99Ms * 2) });
+    findings.push({
+      figure: 'latency.p99Ms',
+      baseline: baseP99,
+      current: nowP99,
+      allowed: Math.max(baseP99 * 3, targets.latencyP99Ms * 2),
+    });
   }
   return findings;
 }

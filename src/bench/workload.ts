@@ -40,7 +40,13 @@ export interface BetEventSpec {
 }
 
 /** `count` bet.placed events from `users` Zipf-distributed users, one game, rotating periods. */
-export function betEvents(count: number, users: number, seed: number, baseTimeMs: number, firstBetId = 1): BetEventSpec[] {
+export function betEvents(
+  count: number,
+  users: number,
+  seed: number,
+  baseTimeMs: number,
+  firstBetId = 1,
+): BetEventSpec[] {
   const random = seededRandom(seed);
   const pickUser = zipfSampler(users, 1.1, random);
   const events: BetEventSpec[] = [];

@@ -30,14 +30,20 @@ describe('loadConfig', () => {
   });
 
   test('given a real backend without an admin token, start is refused naming the key', () => {
-    assert.throws(() => loadConfig({ env: { TIERNET_MYSQL_URL: 'mysql://root@127.0.0.1/x' } }), /adminToken \(TIERNET_ADMIN_TOKEN\)/);
+    assert.throws(
+      () => loadConfig({ env: { TIERNET_MYSQL_URL: 'mysql://root@127.0.0.1/x' } }),
+      /adminToken \(TIERNET_ADMIN_TOKEN\)/,
+    );
   });
 
   test('given a bad value, the error names the key and its environment variable', () => {
     assert.throws(() => loadConfig({ env: { TIERNET_PORT: '70000' } }), /server\.port \(TIERNET_PORT\)/);
     assert.throws(() => loadConfig({ env: { TIERNET_PORT: 'eighty' } }), /TIERNET_PORT must be an integer/);
     assert.throws(() => loadConfig({ env: { TIERNET_CURRENCY: 'yuan' } }), /currency \(TIERNET_CURRENCY\)/);
-    assert.throws(() => loadConfig({ env: { TIERNET_KAFKA_BROKERS: 'nohostport', TIERNET_ADMIN_TOKEN: 'x'.repeat(20) } }), /kafka\.brokers/);
+    assert.throws(
+      () => loadConfig({ env: { TIERNET_KAFKA_BROKERS: 'nohostport', TIERNET_ADMIN_TOKEN: 'x'.repeat(20) } }),
+      /kafka\.brokers/,
+    );
   });
 
   test('given a config file, it is read and the environment overrides it', () => {

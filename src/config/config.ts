@@ -52,7 +52,11 @@ export const configSchema = Type.Object(
     }),
     metrics: Type.Object({
       /** Rolling windows (days) available to ladders and group rules. */
-      windowDays: Type.Array(Type.Integer({ minimum: 1, maximum: 3660 }), { minItems: 1, maxItems: 16, default: [1, 7, 30, 90] }),
+      windowDays: Type.Array(Type.Integer({ minimum: 1, maximum: 3660 }), {
+        minItems: 1,
+        maxItems: 16,
+        default: [1, 7, 30, 90],
+      }),
     }),
     settlement: Type.Object({
       /** Quiet time after a period.closed before the automatic settlement runs. */
@@ -76,32 +80,33 @@ const defaultTopics = {
 };
 
 /** Environment variable → config path. Only these are read; secrets come only from here. */
-export const environmentKeys: Readonly<Record<string, { path: string; parse: 'string' | 'int' | 'list' | 'intList' }>> = {
-  TIERNET_HOST: { path: 'server.host', parse: 'string' },
-  TIERNET_PORT: { path: 'server.port', parse: 'int' },
-  TIERNET_DATA_DIR: { path: 'dataDir', parse: 'string' },
-  TIERNET_CURRENCY: { path: 'currency', parse: 'string' },
-  TIERNET_LOG_LEVEL: { path: 'logLevel', parse: 'string' },
-  TIERNET_ADMIN_TOKEN: { path: 'adminToken', parse: 'string' },
-  TIERNET_MYSQL_URL: { path: 'mysql.url', parse: 'string' },
-  TIERNET_REDIS_URL: { path: 'redis.url', parse: 'string' },
-  TIERNET_REDIS_KEY_PREFIX: { path: 'redis.keyPrefix', parse: 'string' },
-  TIERNET_KAFKA_BROKERS: { path: 'kafka.brokers', parse: 'list' },
-  TIERNET_KAFKA_CLIENT_ID: { path: 'kafka.clientId', parse: 'string' },
-  TIERNET_KAFKA_GROUP_ID: { path: 'kafka.groupId', parse: 'string' },
-  TIERNET_KAFKA_PARTITIONS: { path: 'kafka.partitions', parse: 'int' },
-  TIERNET_TOPIC_USERS: { path: 'topics.users', parse: 'string' },
-  TIERNET_TOPIC_BETS: { path: 'topics.bets', parse: 'string' },
-  TIERNET_TOPIC_PERIODS: { path: 'topics.periods', parse: 'string' },
-  TIERNET_TOPIC_VIP_CHANGES: { path: 'topics.vipChanges', parse: 'string' },
-  TIERNET_TOPIC_GROUP_CHANGES: { path: 'topics.groupChanges', parse: 'string' },
-  TIERNET_TOPIC_SETTLEMENTS: { path: 'topics.settlements', parse: 'string' },
-  TIERNET_TOPIC_DLQ: { path: 'topics.dlq', parse: 'string' },
-  TIERNET_INGEST_MAX_BATCH: { path: 'ingest.maxBatchSize', parse: 'int' },
-  TIERNET_METRIC_WINDOW_DAYS: { path: 'metrics.windowDays', parse: 'intList' },
-  TIERNET_SETTLEMENT_DEBOUNCE_MS: { path: 'settlement.debounceMs', parse: 'int' },
-  TIERNET_SETTLEMENT_LOCK_TTL_MS: { path: 'settlement.lockTtlMs', parse: 'int' },
-};
+export const environmentKeys: Readonly<Record<string, { path: string; parse: 'string' | 'int' | 'list' | 'intList' }>> =
+  {
+    TIERNET_HOST: { path: 'server.host', parse: 'string' },
+    TIERNET_PORT: { path: 'server.port', parse: 'int' },
+    TIERNET_DATA_DIR: { path: 'dataDir', parse: 'string' },
+    TIERNET_CURRENCY: { path: 'currency', parse: 'string' },
+    TIERNET_LOG_LEVEL: { path: 'logLevel', parse: 'string' },
+    TIERNET_ADMIN_TOKEN: { path: 'adminToken', parse: 'string' },
+    TIERNET_MYSQL_URL: { path: 'mysql.url', parse: 'string' },
+    TIERNET_REDIS_URL: { path: 'redis.url', parse: 'string' },
+    TIERNET_REDIS_KEY_PREFIX: { path: 'redis.keyPrefix', parse: 'string' },
+    TIERNET_KAFKA_BROKERS: { path: 'kafka.brokers', parse: 'list' },
+    TIERNET_KAFKA_CLIENT_ID: { path: 'kafka.clientId', parse: 'string' },
+    TIERNET_KAFKA_GROUP_ID: { path: 'kafka.groupId', parse: 'string' },
+    TIERNET_KAFKA_PARTITIONS: { path: 'kafka.partitions', parse: 'int' },
+    TIERNET_TOPIC_USERS: { path: 'topics.users', parse: 'string' },
+    TIERNET_TOPIC_BETS: { path: 'topics.bets', parse: 'string' },
+    TIERNET_TOPIC_PERIODS: { path: 'topics.periods', parse: 'string' },
+    TIERNET_TOPIC_VIP_CHANGES: { path: 'topics.vipChanges', parse: 'string' },
+    TIERNET_TOPIC_GROUP_CHANGES: { path: 'topics.groupChanges', parse: 'string' },
+    TIERNET_TOPIC_SETTLEMENTS: { path: 'topics.settlements', parse: 'string' },
+    TIERNET_TOPIC_DLQ: { path: 'topics.dlq', parse: 'string' },
+    TIERNET_INGEST_MAX_BATCH: { path: 'ingest.maxBatchSize', parse: 'int' },
+    TIERNET_METRIC_WINDOW_DAYS: { path: 'metrics.windowDays', parse: 'intList' },
+    TIERNET_SETTLEMENT_DEBOUNCE_MS: { path: 'settlement.debounceMs', parse: 'int' },
+    TIERNET_SETTLEMENT_LOCK_TTL_MS: { path: 'settlement.lockTtlMs', parse: 'int' },
+  };
 
 export interface ConfigSources {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -133,10 +138,14 @@ function parseEnvValue(name: string, raw: string, parse: 'string' | 'int' | 'lis
       return Number(raw.trim());
     }
     case 'list':
-      return raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
     case 'intList':
       return raw.split(',').map((item) => {
-        if (!/^\d+$/.test(item.trim())) throw configError(`${name} must be a comma-separated list of integers, got "${raw}"`);
+        if (!/^\d+$/.test(item.trim()))
+          throw configError(`${name} must be a comma-separated list of integers, got "${raw}"`);
         return Number(item.trim());
       });
   }
@@ -151,7 +160,9 @@ function readConfigFile(path: string): Tree {
   try {
     text = readFileSync(resolve(path), 'utf8');
   } catch (error) {
-    throw new TiernetError('config_invalid', `invalid configuration: cannot read config file ${path}`, { cause: error });
+    throw new TiernetError('config_invalid', `invalid configuration: cannot read config file ${path}`, {
+      cause: error,
+    });
   }
   try {
     const parsed: unknown = JSON.parse(text);
@@ -170,9 +181,14 @@ export function loadConfig(sources: ConfigSources): Config {
     const fromFile = readConfigFile(file);
     for (const [key, value] of Object.entries(fromFile)) {
       const base = tree[key];
-      tree[key] = typeof base === 'object' && base !== null && typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? { ...(base as Tree), ...(value as Tree) }
-        : value;
+      tree[key] =
+        typeof base === 'object' &&
+        base !== null &&
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value)
+          ? { ...(base as Tree), ...(value as Tree) }
+          : value;
     }
   }
   for (const [name, { path, parse }] of Object.entries(environmentKeys)) {
@@ -192,13 +208,19 @@ export function loadConfig(sources: ConfigSources): Config {
   const config = withDefaults as Config;
   const usesRealBackend = config.mysql !== undefined || config.redis !== undefined || config.kafka !== undefined;
   if (usesRealBackend && config.adminToken === undefined) {
-    throw configError('adminToken (TIERNET_ADMIN_TOKEN) is required when a real backend (MySQL, Redis or Kafka) is configured');
+    throw configError(
+      'adminToken (TIERNET_ADMIN_TOKEN) is required when a real backend (MySQL, Redis or Kafka) is configured',
+    );
   }
   return config;
 }
 
 /** The backends a configuration selects; embedded wherever nothing is configured. */
-export function backendsOf(config: Config): { store: 'mysql' | 'sqlite'; cache: 'redis' | 'memory'; log: 'kafka' | 'memory' } {
+export function backendsOf(config: Config): {
+  store: 'mysql' | 'sqlite';
+  cache: 'redis' | 'memory';
+  log: 'kafka' | 'memory';
+} {
   return {
     store: config.mysql ? 'mysql' : 'sqlite',
     cache: config.redis ? 'redis' : 'memory',

@@ -40,7 +40,8 @@ export function parseScaledDecimal(input: unknown, rules: DecimalRules, path?: s
     return refuse(codes.notDecimal, `${noun} must be a decimal string`, path);
   }
   if (text.length === 0) return refuse(codes.empty, `${noun} is empty`, path);
-  if (text.length > inputLengthMax) return refuse(codes.notDecimal, `${noun} is longer than ${inputLengthMax} characters`, path);
+  if (text.length > inputLengthMax)
+    return refuse(codes.notDecimal, `${noun} is longer than ${inputLengthMax} characters`, path);
   if (text.startsWith('-')) {
     return plainDecimal.test(text.slice(1))
       ? refuse(codes.negative, `${noun} must not be negative, got "${text}"`, path)
@@ -53,7 +54,9 @@ export function parseScaledDecimal(input: unknown, rules: DecimalRules, path?: s
   if (fractionDigits.length > rules.scaleDigits) {
     return refuse(codes.tooPrecise, `${noun} has more than ${rules.scaleDigits} fraction digits: "${text}"`, path);
   }
-  const scaled = BigInt(wholeDigits) * 10n ** BigInt(rules.scaleDigits) + BigInt(fractionDigits.padEnd(rules.scaleDigits, '0') || '0');
+  const scaled =
+    BigInt(wholeDigits) * 10n ** BigInt(rules.scaleDigits) +
+    BigInt(fractionDigits.padEnd(rules.scaleDigits, '0') || '0');
   if (scaled > rules.maxScaled) return refuse(codes.tooLarge, `${noun} is above ${rules.maxText}: "${text}"`, path);
   if (scaled === 0n && !rules.allowZero) return refuse(codes.zero, `${noun} must be greater than zero`, path);
   return accept(scaled);

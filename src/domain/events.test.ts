@@ -19,31 +19,79 @@ function refusedWith(result: Result<unknown>, code: string, path?: string): void
 
 describe('parseEventObject', () => {
   test('the DESIGN examples parse to exact values', () => {
-    assert.deepEqual(parse({ type: 'user.registered', userId: '1001', parentId: '1000', rebateRate: '0.065', registeredAt: '2026-11-25T08:00:00Z' }), {
-      ok: true,
-      value: { type: 'user.registered', userId: '1001', parentId: '1000', rebateRatePpm: 65_000, registeredAtMs: Date.UTC(2026, 10, 25, 8), tags: [] },
-    });
     assert.deepEqual(
-      parse({ type: 'bet.placed', betId: '9000001', userId: '1001', gameId: 'ssc', periodId: '20261125-0481', amount: '100.00', placedAt: '2026-11-25T08:01:02.345Z' }),
+      parse({
+        type: 'user.registered',
+        userId: '1001',
+        parentId: '1000',
+        rebateRate: '0.065',
+        registeredAt: '2026-11-25T08:00:00Z',
+      }),
       {
         ok: true,
-        value: { type: 'bet.placed', betId: '9000001', userId: '1001', gameId: 'ssc', periodId: '20261125-0481', amountMinor: 1_000_000n, placedAtMs: Date.UTC(2026, 10, 25, 8, 1, 2, 345) },
+        value: {
+          type: 'user.registered',
+          userId: '1001',
+          parentId: '1000',
+          rebateRatePpm: 65_000,
+          registeredAtMs: Date.UTC(2026, 10, 25, 8),
+          tags: [],
+        },
+      },
+    );
+    assert.deepEqual(
+      parse({
+        type: 'bet.placed',
+        betId: '9000001',
+        userId: '1001',
+        gameId: 'ssc',
+        periodId: '20261125-0481',
+        amount: '100.00',
+        placedAt: '2026-11-25T08:01:02.345Z',
+      }),
+      {
+        ok: true,
+        value: {
+          type: 'bet.placed',
+          betId: '9000001',
+          userId: '1001',
+          gameId: 'ssc',
+          periodId: '20261125-0481',
+          amountMinor: 1_000_000n,
+          placedAtMs: Date.UTC(2026, 10, 25, 8, 1, 2, 345),
+        },
       },
     );
     assert.deepEqual(parse({ type: 'bet.voided', betId: '9000001', voidedAt: '2026-11-25T08:03:00Z' }), {
       ok: true,
       value: { type: 'bet.voided', betId: '9000001', voidedAtMs: Date.UTC(2026, 10, 25, 8, 3) },
     });
-    assert.deepEqual(parse({ type: 'period.closed', gameId: 'ssc', periodId: '20261125-0481', closedAt: Date.UTC(2026, 10, 25, 8, 5) }), {
-      ok: true,
-      value: { type: 'period.closed', gameId: 'ssc', periodId: '20261125-0481', closedAtMs: Date.UTC(2026, 10, 25, 8, 5) },
-    });
+    assert.deepEqual(
+      parse({
+        type: 'period.closed',
+        gameId: 'ssc',
+        periodId: '20261125-0481',
+        closedAt: Date.UTC(2026, 10, 25, 8, 5),
+      }),
+      {
+        ok: true,
+        value: {
+          type: 'period.closed',
+          gameId: 'ssc',
+          periodId: '20261125-0481',
+          closedAtMs: Date.UTC(2026, 10, 25, 8, 5),
+        },
+      },
+    );
   });
 
   test('times with an offset are converted to UTC; times without one are refused', () => {
     const bet = { type: 'bet.voided', betId: '1' };
     const withOffset = parse({ ...bet, voidedAt: '2026-11-25T16:00:00+08:00' });
-    assert.equal(withOffset.ok && withOffset.value.type === 'bet.voided' && withOffset.value.voidedAtMs, Date.UTC(2026, 10, 25, 8));
+    assert.equal(
+      withOffset.ok && withOffset.value.type === 'bet.voided' && withOffset.value.voidedAtMs,
+      Date.UTC(2026, 10, 25, 8),
+    );
     refusedWith(parse({ ...bet, voidedAt: '2026-11-25T16:00:00' }), 'time_invalid', '/voidedAt');
     refusedWith(parse({ ...bet, voidedAt: 'yesterday' }), 'time_invalid', '/voidedAt');
     refusedWith(parse({ ...bet, voidedAt: '1999-12-31T23:59:59Z' }), 'time_out_of_range', '/voidedAt');
@@ -51,7 +99,15 @@ describe('parseEventObject', () => {
   });
 
   test('each class of malformed bet is refused with its code and path', () => {
-    const good = { type: 'bet.placed', betId: '1', userId: '2', gameId: 'g', periodId: 'p', amount: '1', placedAt: nowMs };
+    const good = {
+      type: 'bet.placed',
+      betId: '1',
+      userId: '2',
+      gameId: 'g',
+      periodId: 'p',
+      amount: '1',
+      placedAt: nowMs,
+    };
     refusedWith(parse({ ...good, betId: undefined }), 'event_field_missing', '/betId');
     refusedWith(parse({ ...good, betId: 'abc' }), 'id_invalid', '/betId');
     refusedWith(parse({ ...good, userId: '9223372036854775808' }), 'id_out_of_range', '/userId');

@@ -60,14 +60,17 @@ type Fields = Readonly<Record<string, unknown>>;
 
 function required(fields: Fields, name: string): Result<unknown> {
   const value = fields[name];
-  return value === undefined || value === null ? refuse('event_field_missing', `${name} is required`, `/${name}`) : accept(value);
+  return value === undefined || value === null
+    ? refuse('event_field_missing', `${name} is required`, `/${name}`)
+    : accept(value);
 }
 
 /** Parses an ISO-8601 time with offset, or epoch milliseconds (number or digit string). */
 export function parseEventTime(input: unknown, path: string, nowMs: number): Result<number> {
   let timeMs: number;
   if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input)) return refuse('time_invalid', `${path} must be epoch milliseconds or ISO-8601 with an offset`, path);
+    if (!Number.isSafeInteger(input))
+      return refuse('time_invalid', `${path} must be epoch milliseconds or ISO-8601 with an offset`, path);
     timeMs = input;
   } else if (typeof input === 'string' && /^\d{1,16}$/.test(input)) {
     timeMs = Number(input);
@@ -79,13 +82,15 @@ export function parseEventTime(input: unknown, path: string, nowMs: number): Res
     return refuse('time_invalid', `${path} must be epoch milliseconds or ISO-8601 with an offset, got ${shown}`, path);
   }
   if (timeMs < eventTimeMinMs) return refuse('time_out_of_range', `${path} lies before 2000-01-01`, path);
-  if (timeMs > nowMs + futureSkewMsMax) return refuse('time_out_of_range', `${path} lies more than 24 h in the future`, path);
+  if (timeMs > nowMs + futureSkewMsMax)
+    return refuse('time_out_of_range', `${path} lies more than 24 h in the future`, path);
   return accept(timeMs);
 }
 
 function parseTags(input: unknown): Result<string[]> {
   if (input === undefined || input === null) return accept([]);
-  if (!Array.isArray(input) || input.length > tagsMax) return refuse('event_field_invalid', `tags must be an array of at most ${tagsMax} strings`, '/tags');
+  if (!Array.isArray(input) || input.length > tagsMax)
+    return refuse('event_field_invalid', `tags must be an array of at most ${tagsMax} strings`, '/tags');
   const tags: string[] = [];
   for (const [index, tag] of input.entries()) {
     if (typeof tag !== 'string' || !tagPattern.test(tag)) {
@@ -108,7 +113,10 @@ function parseUserRegistered(fields: Fields, options: EventParseOptions): Result
     if (parsed.value === userId.value) return refuse('move_cycle', 'a user cannot be its own parent', '/parentId');
     parentId = parsed.value;
   }
-  const rate = fields.rebateRate === undefined || fields.rebateRate === null ? accept(0) : parseRatePpm(fields.rebateRate, { path: '/rebateRate' });
+  const rate =
+    fields.rebateRate === undefined || fields.rebateRate === null
+      ? accept(0)
+      : parseRatePpm(fields.rebateRate, { path: '/rebateRate' });
   if (!rate.ok) return rate;
   const registeredAtField = required(fields, 'registeredAt');
   if (!registeredAtField.ok) return registeredAtField;
@@ -116,7 +124,14 @@ function parseUserRegistered(fields: Fields, options: EventParseOptions): Result
   if (!registeredAt.ok) return registeredAt;
   const tags = parseTags(fields.tags);
   if (!tags.ok) return tags;
-  return accept({ type: 'user.registered', userId: userId.value, parentId, rebateRatePpm: rate.value, registeredAtMs: registeredAt.value, tags: tags.value });
+  return accept({
+    type: 'user.registered',
+    userId: userId.value,
+    parentId,
+    rebateRatePpm: rate.value,
+    registeredAtMs: registeredAt.value,
+    tags: tags.value,
+  });
 }
 
 function parseBetPlaced(fields: Fields, options: EventParseOptions): Result<BetPlaced> {
@@ -140,7 +155,11 @@ function parseBetPlaced(fields: Fields, options: EventParseOptions): Result<BetP
   if (!placedAt.ok) return placedAt;
   if (fields.currency !== undefined && fields.currency !== options.currency) {
     const shown = typeof fields.currency === 'string' ? fields.currency.slice(0, 16) : typeof fields.currency;
-    return refuse('currency_mismatch', `currency ${shown} is not the deployment currency ${options.currency}`, '/currency');
+    return refuse(
+      'currency_mismatch',
+      `currency ${shown} is not the deployment currency ${options.currency}`,
+      '/currency',
+    );
   }
   return accept({
     type: 'bet.placed',
@@ -204,9 +223,14 @@ export function parseEventObject(input: unknown, options: EventParseOptions): Re
 }
 
 /** Decodes and validates one message's text. `byteLength` is the size on the wire. */
-export function parseEventText(text: string | null, byteLength: number, options: EventParseOptions): Result<InboundEvent> {
+export function parseEventText(
+  text: string | null,
+  byteLength: number,
+  options: EventParseOptions,
+): Result<InboundEvent> {
   if (text === null) return refuse('event_not_json', 'the message has no value', '');
-  if (byteLength > eventBytesMax) return refuse('event_too_large', `the message is ${byteLength} bytes; at most ${eventBytesMax} are accepted`, '');
+  if (byteLength > eventBytesMax)
+    return refuse('event_too_large', `the message is ${byteLength} bytes; at most ${eventBytesMax} are accepted`, '');
   let decoded: unknown;
   try {
     decoded = JSON.parse(text);

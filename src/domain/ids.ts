@@ -17,16 +17,19 @@ const codePattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 export function parseId(input: unknown, path: string): Result<string> {
   let text: string;
   if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input) || input < 0) return refuse('id_invalid', `${path} must be a non-negative integer up to 2^53-1 when given as a number`, path);
+    if (!Number.isSafeInteger(input) || input < 0)
+      return refuse('id_invalid', `${path} must be a non-negative integer up to 2^53-1 when given as a number`, path);
     text = String(input);
   } else if (typeof input === 'string') {
     text = input;
   } else {
     return refuse('id_invalid', `${path} must be a decimal string`, path);
   }
-  if (!digitsPattern.test(text)) return refuse('id_invalid', `${path} must be 1-20 decimal digits, got "${text.slice(0, 40)}"`, path);
+  if (!digitsPattern.test(text))
+    return refuse('id_invalid', `${path} must be 1-20 decimal digits, got "${text.slice(0, 40)}"`, path);
   const value = BigInt(text);
-  if (value < 1n || value > idMax) return refuse('id_out_of_range', `${path} must be between 1 and 2^63-1, got ${text}`, path);
+  if (value < 1n || value > idMax)
+    return refuse('id_out_of_range', `${path} must be between 1 and 2^63-1, got ${text}`, path);
   return accept(value.toString());
 }
 

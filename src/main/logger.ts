@@ -8,7 +8,15 @@ export function createLogger(level: string): Logger {
       base: { service: 'tiernet' },
       // Secrets never reach a log line, even when an object carrying one is logged whole.
       redact: {
-        paths: ['adminToken', '*.adminToken', 'req.headers.authorization', 'headers.authorization', 'mysql.url', 'redis.url', '*.password'],
+        paths: [
+          'adminToken',
+          '*.adminToken',
+          'req.headers.authorization',
+          'headers.authorization',
+          'mysql.url',
+          'redis.url',
+          '*.password',
+        ],
         censor: '***',
       },
     },

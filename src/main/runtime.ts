@@ -72,7 +72,9 @@ export function sqlitePathOf(config: Config): string {
 }
 
 export function openDatabase(config: Config): SqlDatabase {
-  return config.mysql ? openMysqlDatabase({ url: config.mysql.url }) : openSqliteDatabase({ path: sqlitePathOf(config) });
+  return config.mysql
+    ? openMysqlDatabase({ url: config.mysql.url })
+    : openSqliteDatabase({ path: sqlitePathOf(config) });
 }
 
 /** Opens every backend the configuration selects. Closing releases them in reverse order. */
@@ -117,8 +119,14 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       { name: 'events', backend: backends.log, check: () => eventLog.ping() },
     ];
     const ladders = new LadderSource(config.metrics.windowDays);
-    const onCacheError = (error: unknown): void => logger.warn({ err: error }, 'cache unavailable; carrying on without it');
-    const topics = { vipChanges: config.topics.vipChanges, groupChanges: config.topics.groupChanges, settlements: config.topics.settlements, dlq: config.topics.dlq };
+    const onCacheError = (error: unknown): void =>
+      logger.warn({ err: error }, 'cache unavailable; carrying on without it');
+    const topics = {
+      vipChanges: config.topics.vipChanges,
+      groupChanges: config.topics.groupChanges,
+      settlements: config.topics.settlements,
+      dlq: config.topics.dlq,
+    };
     const consumerGroup = config.kafka?.groupId ?? 'tiernet';
     const groups: GroupsDependencies = {
       store,
@@ -164,15 +172,34 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
         const changes = new UserChangeSet();
         if (change.kind === 'rate') changes.add(change.userId, 'user.rebateRate');
         else {
-          for (const parentId of [change.fromParentId, change.toParentId]) if (parentId !== null) changes.add(parentId, 'agent');
+          for (const parentId of [change.fromParentId, change.toParentId])
+            if (parentId !== null) changes.add(parentId, 'agent');
           // The moved subtree's depths and uplines changed: groups reading them are rebuilt in batches.
           await requestRebuildOfGroupsReading(session, groups.catalog, ['agent', 'downline']);
         }
         await session.outbox.append(await afterApply(session, changes.toMap(), nowMs), nowMs);
       },
     };
-    const vip: VipAdminDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
-    const review: ReviewDependencies = { store, cache, clock, ladders, windowDays: config.metrics.windowDays, vipChangesTopic: topics.vipChanges, onCacheError, afterApply };
+    const vip: VipAdminDependencies = {
+      store,
+      cache,
+      clock,
+      ladders,
+      windowDays: config.metrics.windowDays,
+      vipChangesTopic: topics.vipChanges,
+      onCacheError,
+      afterApply,
+    };
+    const review: ReviewDependencies = {
+      store,
+      cache,
+      clock,
+      ladders,
+      windowDays: config.metrics.windowDays,
+      vipChangesTopic: topics.vipChanges,
+      onCacheError,
+      afterApply,
+    };
     const settlement: SettlementDependencies = {
       settlements: createSqlSettlementStore(database),
       store,

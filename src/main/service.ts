@@ -83,7 +83,10 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
         metrics.lockContention.inc({ lock: 'settlement' });
         return false;
       }
-      metrics.settlementSeconds.observe({ outcome: outcome.claimed?.settlement.status ?? (outcome.resumed.length > 0 ? 'resumed' : 'nothing_due') }, (performance.now() - startedMs) / 1000);
+      metrics.settlementSeconds.observe(
+        { outcome: outcome.claimed?.settlement.status ?? (outcome.resumed.length > 0 ? 'resumed' : 'nothing_due') },
+        (performance.now() - startedMs) / 1000,
+      );
       relay.notify();
       return outcome.morePeriodsDue;
     },
@@ -120,7 +123,11 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
         await runtime.lock.release(lease).catch(() => false);
       }
     },
-    { name: 'vip-review', idleMs: options.reviewIntervalMs ?? 5_000, onError: (error) => logger.warn({ err: error }, 'VIP review failed; retrying') },
+    {
+      name: 'vip-review',
+      idleMs: options.reviewIntervalMs ?? 5_000,
+      onError: (error) => logger.warn({ err: error }, 'VIP review failed; retrying'),
+    },
   );
   review.start();
 
@@ -146,7 +153,11 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
         if (more) relay.notify();
         return more;
       }),
-    { name: 'group-maintenance', idleMs: 30_000, onError: (error) => logger.warn({ err: error }, 'group membership work failed; retrying') },
+    {
+      name: 'group-maintenance',
+      idleMs: 30_000,
+      onError: (error) => logger.warn({ err: error }, 'group membership work failed; retrying'),
+    },
   );
   groupMaintenance.start();
   const groupDayTick = new WakeableLoop(
@@ -156,7 +167,11 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
         if (step.joined + step.left > 0) relay.notify();
         return !step.done;
       }),
-    { name: 'group-day-tick', idleMs: options.groupTickIntervalMs ?? 600_000, onError: (error) => logger.warn({ err: error }, 'group day tick failed; retrying') },
+    {
+      name: 'group-day-tick',
+      idleMs: options.groupTickIntervalMs ?? 600_000,
+      onError: (error) => logger.warn({ err: error }, 'group day tick failed; retrying'),
+    },
   );
   groupDayTick.start();
 
@@ -177,7 +192,10 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       },
       onError: (error, batch) => {
         metrics.ingestFailures.inc();
-        logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'ingest batch failed; it will be retried');
+        logger.warn(
+          { err: error, topic: batch.topic, partition: batch.partition },
+          'ingest batch failed; it will be retried',
+        );
       },
     });
     const activeConsumer = consumer;
@@ -200,8 +218,15 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       eventRoutes({ ingest: runtime.ingest, afterIngest }),
       vipRoutes(runtime.vip),
       agentRoutes(runtime.agents),
-      statsRoutes(runtime.vip), consoleRoutes({ hints: options.consoleHints }),
-      groupRoutes({ groups: runtime.groups, afterChange: () => { relay.notify(); groupMaintenance.notify(); } }),
+      statsRoutes(runtime.vip),
+      consoleRoutes({ hints: options.consoleHints }),
+      groupRoutes({
+        groups: runtime.groups,
+        afterChange: () => {
+          relay.notify();
+          groupMaintenance.notify();
+        },
+      }),
       settlementRoutes({ settlement: runtime.settlement, afterSettle: () => relay.notify() }),
       rebateRoutes({ store: runtime.store, clock: runtime.clock }),
     ],

@@ -33,7 +33,11 @@ interface Delivery {
 }
 
 /** Waits until `condition` holds, polling; fails naming `what` after `timeoutMs`. */
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = waitMsMax): Promise<void> {
+async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = waitMsMax,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -69,7 +73,11 @@ function assertContiguous(deliveries: readonly Delivery[], partition: number, fi
   let next = firstOffset;
   for (const delivery of deliveries) {
     if (!delivery.accepted || delivery.partition !== partition) continue;
-    assert.deepEqual(delivery.offsets, delivery.offsets.map((_offset, index) => next + index), `partition ${partition} continues at ${next}`);
+    assert.deepEqual(
+      delivery.offsets,
+      delivery.offsets.map((_offset, index) => next + index),
+      `partition ${partition} continues at ${next}`,
+    );
     next += delivery.offsets.length;
   }
   return next;
@@ -102,7 +110,10 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const consumer = log.consumer({ groupId, topics, maxBatchSize });
       started.push(consumer);
       await consumer.start(async (batch) => {
-        assert.ok(batch.messages.length >= 1 && batch.messages.length <= maxBatchSize, `batch of ${batch.messages.length} within 1..${maxBatchSize}`);
+        assert.ok(
+          batch.messages.length >= 1 && batch.messages.length <= maxBatchSize,
+          `batch of ${batch.messages.length} within 1..${maxBatchSize}`,
+        );
         for (const message of batch.messages) {
           assert.equal(message.topic, batch.topic);
           assert.equal(message.partition, batch.partition);
@@ -124,7 +135,9 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       // An existing topic keeps its partitions even when asked for more.
       await log.ensureTopics([first], 5);
       const keys = Array.from({ length: 24 }, (_unused, index) => `ensure-key-${index}`);
-      await log.producer().send([...keys.map((key) => record(first, key, 0)), ...keys.map((key) => record(second, key, 0))]);
+      await log
+        .producer()
+        .send([...keys.map((key) => record(first, key, 0)), ...keys.map((key) => record(second, key, 0))]);
       const deliveries: Delivery[] = [];
       const consumer = await startConsumer(harness.name('ensure-group'), [first, second], 50, deliveries);
       await waitFor('48 messages', () => acceptedCount(deliveries) === 48);
@@ -132,7 +145,11 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const partitions = new Set<number>();
       for (const delivery of deliveries) {
         for (const key of delivery.keys) {
-          assert.equal(delivery.partition, partitionForKey(key!, 3), `key ${key} is on its default-partitioner partition of 3`);
+          assert.equal(
+            delivery.partition,
+            partitionForKey(key!, 3),
+            `key ${key} is on its default-partitioner partition of 3`,
+          );
         }
         partitions.add(delivery.partition);
       }
@@ -150,7 +167,8 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const sends: Promise<void>[] = [];
       for (let round = 0; round < perKey / 2; round += 1) {
         const records: LogRecord[] = [];
-        for (const sequence of [round * 2, round * 2 + 1]) for (const key of keys) records.push(record(topic, key, sequence));
+        for (const sequence of [round * 2, round * 2 + 1])
+          for (const key of keys) records.push(record(topic, key, sequence));
         sends.push(producer.send(records));
       }
       await Promise.all(sends);
@@ -176,11 +194,16 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       assert.ok(largestBatch <= maxBatchSize);
       assert.ok(largestBatch > 1, 'batches do carry several messages');
       for (const key of keys) {
-        assert.deepEqual(sequencesByKey.get(key), Array.from({ length: perKey }, (_unused, index) => index), `order of key ${key}`);
+        assert.deepEqual(
+          sequencesByKey.get(key),
+          Array.from({ length: perKey }, (_unused, index) => index),
+          `order of key ${key}`,
+        );
         assert.equal(partitionOfKey.get(key), partitionForKey(key, partitionCount));
       }
       let total = 0;
-      for (let partition = 0; partition < partitionCount; partition += 1) total += assertContiguous(deliveries, partition, 0);
+      for (let partition = 0; partition < partitionCount; partition += 1)
+        total += assertContiguous(deliveries, partition, 0);
       assert.equal(total, keys.length * perKey);
     });
 
@@ -190,7 +213,8 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const keys = Array.from({ length: 10 }, (_unused, index) => `reject-key-${index}`);
       const perKey = 10;
       const records: LogRecord[] = [];
-      for (let sequence = 0; sequence < perKey; sequence += 1) for (const key of keys) records.push(record(topic, key, sequence));
+      for (let sequence = 0; sequence < perKey; sequence += 1)
+        for (const key of keys) records.push(record(topic, key, sequence));
       await log.producer().send(records);
       const rejectedOnce = new Set<string>();
       const deliveries: Delivery[] = [];
@@ -198,7 +222,9 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const consumer = await startConsumer(harness.name('reject-group'), [topic], 4, deliveries, (delivery) => {
         const first = delivery.offsets[0]!;
         if (first % 3 !== 0) return true;
-        const attempts = deliveries.filter((other) => other.partition === delivery.partition && other.offsets[0] === first).length;
+        const attempts = deliveries.filter(
+          (other) => other.partition === delivery.partition && other.offsets[0] === first,
+        ).length;
         if (attempts <= 2) {
           rejectedOnce.add(`${delivery.partition}:${first}`);
           return false;
@@ -213,16 +239,26 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
         if (delivery.accepted) return;
         const next = deliveries.slice(index + 1).find((later) => later.partition === delivery.partition);
         assert.ok(next !== undefined, 'a refused batch is delivered again');
-        assert.deepEqual(next.offsets.slice(0, delivery.offsets.length), delivery.offsets, 'redelivery starts with the same messages');
+        assert.deepEqual(
+          next.offsets.slice(0, delivery.offsets.length),
+          delivery.offsets,
+          'redelivery starts with the same messages',
+        );
         assert.deepEqual(next.values.slice(0, delivery.values.length), delivery.values);
       });
       const ends = [0, 1].map((partition) => assertContiguous(deliveries, partition, 0));
       assert.equal(ends[0]! + ends[1]!, records.length, 'every message accepted exactly once');
       const sequencesByKey = new Map<string, number[]>();
       for (const delivery of deliveries.filter((candidate) => candidate.accepted)) {
-        delivery.keys.forEach((key, index) => sequencesByKey.set(key!, [...(sequencesByKey.get(key!) ?? []), sequenceOf(delivery.values[index]!)]));
+        delivery.keys.forEach((key, index) =>
+          sequencesByKey.set(key!, [...(sequencesByKey.get(key!) ?? []), sequenceOf(delivery.values[index]!)]),
+        );
       }
-      for (const key of keys) assert.deepEqual(sequencesByKey.get(key), Array.from({ length: perKey }, (_unused, index) => index));
+      for (const key of keys)
+        assert.deepEqual(
+          sequencesByKey.get(key),
+          Array.from({ length: perKey }, (_unused, index) => index),
+        );
     });
 
     void test('a consumer stopped before it committed leaves its messages to the next member of the group', async () => {
@@ -245,7 +281,9 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const ends = [0, 1].map((partition) => assertContiguous(deliveries, partition, 0));
       assert.equal(ends[0]! + ends[1]!, 30, 'the successor starts at offset 0 of each partition');
       for (const delivery of refused) {
-        const redelivered = deliveries.find((candidate) => candidate.partition === delivery.partition && candidate.offsets[0] === delivery.offsets[0]);
+        const redelivered = deliveries.find(
+          (candidate) => candidate.partition === delivery.partition && candidate.offsets[0] === delivery.offsets[0],
+        );
         assert.ok(redelivered !== undefined, `refused offsets ${delivery.offsets.join(',')} reach the successor`);
       }
     });
@@ -287,7 +325,11 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       await waitFor('3 new messages', () => acceptedCount(second) === 3);
       await waitFor('lag 0', async () => (await successor.lag()) === 0);
       await successor.stop();
-      assert.deepEqual(second.flatMap((delivery) => delivery.offsets), [12, 13, 14], 'nothing committed is delivered again');
+      assert.deepEqual(
+        second.flatMap((delivery) => delivery.offsets),
+        [12, 13, 14],
+        'nothing committed is delivered again',
+      );
     });
 
     void test('lag() counts exactly the messages the group has not committed', async () => {
@@ -298,7 +340,12 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       await producer.send(Array.from({ length: 12 }, (_unused, index) => record(topic, `lag-key-${index}`, index)));
       const idle = log.consumer({ groupId, topics: [topic], maxBatchSize: 10 });
       assert.equal(await idle.lag(), 12, 'a group that never committed is behind by everything (fromBeginning)');
-      const latest = log.consumer({ groupId: harness.name('lag-latest'), topics: [topic], maxBatchSize: 10, fromBeginning: false });
+      const latest = log.consumer({
+        groupId: harness.name('lag-latest'),
+        topics: [topic],
+        maxBatchSize: 10,
+        fromBeginning: false,
+      });
       assert.equal(await latest.lag(), 0, 'a group starting at the end is behind by nothing');
 
       const deliveries: Delivery[] = [];
@@ -306,9 +353,15 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       await waitFor('lag 0 after consuming', async () => (await consumer.lag()) === 0);
       await consumer.stop();
       assert.equal(acceptedCount(deliveries), 12);
-      await producer.send(Array.from({ length: 5 }, (_unused, index) => record(topic, `lag-key-${index}`, 100 + index)));
+      await producer.send(
+        Array.from({ length: 5 }, (_unused, index) => record(topic, `lag-key-${index}`, 100 + index)),
+      );
       assert.equal(await consumer.lag(), 5, 'five new messages are uncommitted');
-      assert.equal(await log.consumer({ groupId, topics: [topic], maxBatchSize: 10 }).lag(), 5, 'lag is the group’s, whichever member asks');
+      assert.equal(
+        await log.consumer({ groupId, topics: [topic], maxBatchSize: 10 }).lag(),
+        5,
+        'lag is the group’s, whichever member asks',
+      );
     });
   });
 }

@@ -76,7 +76,10 @@ void describe('kafkajs 2.2.4 against Kafka 4.1', () => {
     try {
       const response = await connection.send(requests.ApiVersions.protocol({ version: 2 })());
       const served = new Map<number, { minVersion: number; maxVersion: number }>(
-        response.apiVersions.map((entry: { apiKey: number; minVersion: number; maxVersion: number }) => [entry.apiKey, entry]),
+        response.apiVersions.map((entry: { apiKey: number; minVersion: number; maxVersion: number }) => [
+          entry.apiKey,
+          entry,
+        ]),
       );
       const checked: string[] = [];
       for (const [api, definition] of Object.entries<{ versions: string[] }>(requests)) {
@@ -84,10 +87,25 @@ void describe('kafkajs 2.2.4 against Kafka 4.1', () => {
         const range = served.get(apiKeys[api]!);
         assert.ok(range !== undefined, `${api} is served`);
         const picked = Math.min(Math.max(...definition.versions.map(Number)), range.maxVersion);
-        assert.ok(picked >= range.minVersion, `${api}: kafkajs would send v${picked}, broker serves v${range.minVersion}-v${range.maxVersion}`);
+        assert.ok(
+          picked >= range.minVersion,
+          `${api}: kafkajs would send v${picked}, broker serves v${range.minVersion}-v${range.maxVersion}`,
+        );
         checked.push(api);
       }
-      for (const used of ['Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'CreateTopics', 'InitProducerId']) {
+      for (const used of [
+        'Produce',
+        'Fetch',
+        'ListOffsets',
+        'Metadata',
+        'OffsetCommit',
+        'OffsetFetch',
+        'JoinGroup',
+        'SyncGroup',
+        'Heartbeat',
+        'CreateTopics',
+        'InitProducerId',
+      ]) {
         assert.ok(checked.includes(used), `${used} was checked`);
       }
     } finally {

@@ -33,7 +33,13 @@ eventLogContract('memory, persisted', async () => {
   return { log, name: (tag) => `persisted.${tag}`, cleanup: () => log.close() };
 });
 
-async function consumeUntil(log: EventLog, groupId: string, topic: string, count: number, accept: boolean): Promise<ConsumedBatch[]> {
+async function consumeUntil(
+  log: EventLog,
+  groupId: string,
+  topic: string,
+  count: number,
+  accept: boolean,
+): Promise<ConsumedBatch[]> {
   const batches: ConsumedBatch[] = [];
   const consumer = log.consumer({ groupId, topics: [topic], maxBatchSize: 4 });
   let seen = 0;
@@ -60,9 +66,17 @@ void describe('in-process event log persistence', () => {
     const directory = temporaryDirectory();
     const first = createMemoryEventLog({ directory });
     await first.ensureTopics(['bets'], 2);
-    await first.producer().send(Array.from({ length: 10 }, (_unused, index) => ({ topic: 'bets', key: `u${index % 3}`, value: `v${index}` })));
+    await first
+      .producer()
+      .send(
+        Array.from({ length: 10 }, (_unused, index) => ({ topic: 'bets', key: `u${index % 3}`, value: `v${index}` })),
+      );
     const committed = await consumeUntil(first, 'ingest', 'bets', 10, true);
-    await first.producer().send(Array.from({ length: 6 }, (_unused, index) => ({ topic: 'bets', key: `u${index % 3}`, value: `w${index}` })));
+    await first
+      .producer()
+      .send(
+        Array.from({ length: 6 }, (_unused, index) => ({ topic: 'bets', key: `u${index % 3}`, value: `w${index}` })),
+      );
     await consumeUntil(first, 'ingest', 'bets', 1, false);
     await first.close();
 
@@ -74,7 +88,11 @@ void describe('in-process event log persistence', () => {
     assert.deepEqual(values, ['w0', 'w1', 'w2', 'w3', 'w4', 'w5']);
     assert.equal(committed.flatMap((batch) => batch.messages).length, 10);
     const fresh = await consumeUntil(second, 'audit', 'bets', 16, true);
-    assert.equal(fresh.flatMap((batch) => batch.messages).length, 16, 'a new group still reads all 16 records from disk');
+    assert.equal(
+      fresh.flatMap((batch) => batch.messages).length,
+      16,
+      'a new group still reads all 16 records from disk',
+    );
     await second.close();
   });
 
@@ -91,7 +109,13 @@ void describe('in-process event log persistence', () => {
     await second.producer().send([{ topic: 'users', key: 'a', value: 'two' }]);
     const batches = await consumeUntil(second, 'g', 'users', 2, true);
     const messages = batches.flatMap((batch) => batch.messages);
-    assert.deepEqual(messages.map((message) => [message.offset, message.value]), [['0', 'one'], ['1', 'two']]);
+    assert.deepEqual(
+      messages.map((message) => [message.offset, message.value]),
+      [
+        ['0', 'one'],
+        ['1', 'two'],
+      ],
+    );
     await second.close();
     assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2, 'the file holds two whole lines');
   });
@@ -104,12 +128,18 @@ void describe('in-process event log persistence', () => {
       throw new Error('never commits (test)');
     });
     const producer = log.producer();
-    await producer.send(Array.from({ length: 5 }, (_unused, index) => ({ topic: 'periods', key: 'k', value: String(index) })));
-    await assert.rejects(producer.send([{ topic: 'periods', key: 'k', value: '5' }]), (error) => isTiernetError(error, 'bound_exceeded'));
+    await producer.send(
+      Array.from({ length: 5 }, (_unused, index) => ({ topic: 'periods', key: 'k', value: String(index) })),
+    );
+    await assert.rejects(producer.send([{ topic: 'periods', key: 'k', value: '5' }]), (error) =>
+      isTiernetError(error, 'bound_exceeded'),
+    );
     await consumer.stop();
     const batches = await consumeUntil(log, 'g', 'periods', 5, true);
     assert.equal(batches.flatMap((batch) => batch.messages).length, 5, 'the refused send changed nothing');
-    await producer.send(Array.from({ length: 5 }, (_unused, index) => ({ topic: 'periods', key: 'k', value: String(5 + index) })));
+    await producer.send(
+      Array.from({ length: 5 }, (_unused, index) => ({ topic: 'periods', key: 'k', value: String(5 + index) })),
+    );
     assert.equal(await log.consumer({ groupId: 'g', topics: ['periods'], maxBatchSize: 10 }).lag(), 5);
     await log.close();
   });

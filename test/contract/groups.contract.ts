@@ -33,7 +33,13 @@ const group = (groupId: string, extra: Partial<GroupRow> = {}): GroupRow => ({
   ...extra,
 });
 
-const member = (groupId: string, userId: string): GroupMemberRow => ({ groupId, userId, source: 'rule', ruleVersion: 1, sinceMs: nowMs });
+const member = (groupId: string, userId: string): GroupMemberRow => ({
+  groupId,
+  userId,
+  source: 'rule',
+  ruleVersion: 1,
+  sinceMs: nowMs,
+});
 
 const user = (userId: string, parentId: string | null, depth: number): UserRow => ({
   userId,
@@ -100,18 +106,52 @@ export function groupsRepositoryContract(name: string, open: () => Promise<Store
       assert.deepEqual([...rows.keys()], ['c.a', 'c.b', 'c.c']);
       assert.deepEqual(rows.get('c.a'), group('c.a', { policyDoc: '{"rebate.enabled":false}', priority: -5 }));
       assert.equal(rows.get('c.b')?.rebuildAfterUserId, '0');
-      assert.deepEqual((await store.groups.listPage(null, 10)).map((row) => row.groupId), ['c.a', 'c.b']);
-      assert.deepEqual((await store.groups.listPage('c.a', 10)).map((row) => row.groupId), ['c.b']);
-      assert.deepEqual((await store.groups.dynamicGroups('none', 10)).map((row) => row.groupId), ['c.a']);
-      assert.deepEqual((await store.groups.groupsWithPolicy(10)).map((row) => row.groupId), ['c.a']);
-      assert.deepEqual((await store.groups.pendingMaintenance(10)).map((row) => row.groupId), ['c.b', 'c.c']);
+      assert.deepEqual(
+        (await store.groups.listPage(null, 10)).map((row) => row.groupId),
+        ['c.a', 'c.b'],
+      );
+      assert.deepEqual(
+        (await store.groups.listPage('c.a', 10)).map((row) => row.groupId),
+        ['c.b'],
+      );
+      assert.deepEqual(
+        (await store.groups.dynamicGroups('none', 10)).map((row) => row.groupId),
+        ['c.a'],
+      );
+      assert.deepEqual(
+        (await store.groups.groupsWithPolicy(10)).map((row) => row.groupId),
+        ['c.a'],
+      );
+      assert.deepEqual(
+        (await store.groups.pendingMaintenance(10)).map((row) => row.groupId),
+        ['c.b', 'c.c'],
+      );
       assert.equal(await store.groups.count(), 3);
 
       await store.transaction(async (session) => {
-        await session.groups.update({ ...group('c.a'), name: 'Renamed', ruleVersion: 2, rebuildAfterUserId: '123456789012345678', rebuildJoined: 7, rebuildLeft: 3, updatedAtMs: nowMs + 1 });
+        await session.groups.update({
+          ...group('c.a'),
+          name: 'Renamed',
+          ruleVersion: 2,
+          rebuildAfterUserId: '123456789012345678',
+          rebuildJoined: 7,
+          rebuildLeft: 3,
+          updatedAtMs: nowMs + 1,
+        });
       });
       const updated = (await store.groups.getMany(['c.a'], 'exclusive')).get('c.a');
-      assert.deepEqual([updated?.name, updated?.ruleVersion, updated?.rebuildAfterUserId, updated?.rebuildJoined, updated?.rebuildLeft, updated?.createdAtMs, updated?.updatedAtMs], ['Renamed', 2, '123456789012345678', 7, 3, nowMs, nowMs + 1]);
+      assert.deepEqual(
+        [
+          updated?.name,
+          updated?.ruleVersion,
+          updated?.rebuildAfterUserId,
+          updated?.rebuildJoined,
+          updated?.rebuildLeft,
+          updated?.createdAtMs,
+          updated?.updatedAtMs,
+        ],
+        ['Renamed', 2, '123456789012345678', 7, 3, nowMs, nowMs + 1],
+      );
 
       await assert.rejects(
         store.transaction((session) => session.groups.insert(group('c.a'))),
@@ -126,7 +166,9 @@ export function groupsRepositoryContract(name: string, open: () => Promise<Store
       await store.transaction(async (session) => {
         await session.groups.insert(group('m.a'));
         await session.groups.insert(group('m.gone', { deleting: true }));
-        await session.groups.addMembers(['30', '4', '200', '9223372036854775807'].map((userId) => member('m.a', userId)));
+        await session.groups.addMembers(
+          ['30', '4', '200', '9223372036854775807'].map((userId) => member('m.a', userId)),
+        );
         await session.groups.addMembers([member('m.gone', '4')]);
       });
       const ids = (rows: readonly GroupMemberRow[]) => rows.map((row) => row.userId);
@@ -145,7 +187,13 @@ export function groupsRepositoryContract(name: string, open: () => Promise<Store
         (error: unknown) => isTiernetError(error, 'db_conflict'),
       );
       assert.equal(await store.groups.memberCount('m.a'), 4, 'the failed transaction wrote nothing');
-      const removed = await store.transaction((session) => session.groups.removeMembers([{ groupId: 'm.a', userId: '30' }, { groupId: 'm.a', userId: '31' }, { groupId: 'm.gone', userId: '4' }]));
+      const removed = await store.transaction((session) =>
+        session.groups.removeMembers([
+          { groupId: 'm.a', userId: '30' },
+          { groupId: 'm.a', userId: '31' },
+          { groupId: 'm.gone', userId: '4' },
+        ]),
+      );
       assert.equal(removed, 2);
       assert.deepEqual(ids(await store.groups.membersPage('m.a', null, 10)), ['4', '200', '9223372036854775807']);
     });
@@ -153,17 +201,42 @@ export function groupsRepositoryContract(name: string, open: () => Promise<Store
     test('ancestorsAmong finds exactly the strict ancestors among the candidates, on branches and a 3,000-deep chain', async () => {
       const { store } = fixture;
       // 1001 ─ 1002 ─ 1003 ─ 1004;  1001 ─ 1005;  1006 a root.
-      await store.users.insertMissing([user('1001', null, 0), user('1002', '1001', 1), user('1003', '1002', 2), user('1004', '1003', 3), user('1005', '1001', 1), user('1006', null, 0)], nowMs);
-      const found = await store.groups.ancestorsAmong(['1004', '1005', '1001', '1006', '1003', '9999'], ['1002', '1001', '1004', '424242']);
+      await store.users.insertMissing(
+        [
+          user('1001', null, 0),
+          user('1002', '1001', 1),
+          user('1003', '1002', 2),
+          user('1004', '1003', 3),
+          user('1005', '1001', 1),
+          user('1006', null, 0),
+        ],
+        nowMs,
+      );
+      const found = await store.groups.ancestorsAmong(
+        ['1004', '1005', '1001', '1006', '1003', '9999'],
+        ['1002', '1001', '1004', '424242'],
+      );
       const asLists = new Map([...found].map(([userId, set]) => [userId, [...set].sort()]));
-      assert.deepEqual(asLists, new Map([['1004', ['1001', '1002']], ['1005', ['1001']], ['1003', ['1001', '1002']]]));
+      assert.deepEqual(
+        asLists,
+        new Map([
+          ['1004', ['1001', '1002']],
+          ['1005', ['1001']],
+          ['1003', ['1001', '1002']],
+        ]),
+      );
 
       const chainLength = 3_000;
-      const chain = Array.from({ length: chainLength }, (_, index) => user(String(50_001 + index), index === 0 ? null : String(50_000 + index), index));
+      const chain = Array.from({ length: chainLength }, (_, index) =>
+        user(String(50_001 + index), index === 0 ? null : String(50_000 + index), index),
+      );
       await store.users.insertMissing(chain, nowMs);
       const deepest = String(50_000 + chainLength);
       const middle = String(50_000 + 1_500);
-      const onChain = await store.groups.ancestorsAmong([deepest, middle, '50001', '50002'], ['50001', middle, String(50_000 + 2_999)]);
+      const onChain = await store.groups.ancestorsAmong(
+        [deepest, middle, '50001', '50002'],
+        ['50001', middle, String(50_000 + 2_999)],
+      );
       assert.deepEqual([...(onChain.get(deepest) ?? [])].sort(), ['50001', middle, String(50_000 + 2_999)].sort());
       assert.deepEqual([...(onChain.get(middle) ?? [])], ['50001']);
       assert.deepEqual([...(onChain.get('50002') ?? [])], ['50001']);
@@ -172,18 +245,45 @@ export function groupsRepositoryContract(name: string, open: () => Promise<Store
 
     test('VIP levels and users without a VIP state page by id; the scheduler state round-trips', async () => {
       const { store } = fixture;
-      await store.users.insertMissing(['7001', '7002', '7003', '7004'].map((userId) => user(userId, null, 0)), nowMs);
-      const state = (level: number) => ({ level, levelSinceMs: nowMs, cycleStartMs: null, nextReviewMs: null, status: 'ok' as const, atRiskSinceMs: null, protectedUntilMs: null, override: null, seq: 0, changedAtMs: nowMs });
-      await store.vipStates.upsertMany([{ userId: '7001', state: state(2), ladderVersion: 1 }, { userId: '7003', state: state(2), ladderVersion: 1 }, { userId: '7004', state: state(1), ladderVersion: 1 }], nowMs);
+      await store.users.insertMissing(
+        ['7001', '7002', '7003', '7004'].map((userId) => user(userId, null, 0)),
+        nowMs,
+      );
+      const state = (level: number) => ({
+        level,
+        levelSinceMs: nowMs,
+        cycleStartMs: null,
+        nextReviewMs: null,
+        status: 'ok' as const,
+        atRiskSinceMs: null,
+        protectedUntilMs: null,
+        override: null,
+        seq: 0,
+        changedAtMs: nowMs,
+      });
+      await store.vipStates.upsertMany(
+        [
+          { userId: '7001', state: state(2), ladderVersion: 1 },
+          { userId: '7003', state: state(2), ladderVersion: 1 },
+          { userId: '7004', state: state(1), ladderVersion: 1 },
+        ],
+        nowMs,
+      );
       assert.deepEqual(await store.groups.vipUsersAtLevelPage(2, null, 1), ['7001']);
       assert.deepEqual(await store.groups.vipUsersAtLevelPage(2, '7001', 5), ['7003']);
       const stateless = await store.groups.usersWithoutVipStatePage('7000', 10);
-      assert.deepEqual(stateless.filter((id) => id.startsWith('700')), ['7002']);
+      assert.deepEqual(
+        stateless.filter((id) => id.startsWith('700')),
+        ['7002'],
+      );
 
       assert.equal(await store.groups.readState('groups.test', 'none'), null);
       await store.transaction((session) => session.groups.writeState('groups.test', '{"day":1}', nowMs));
       await store.transaction((session) => session.groups.writeState('groups.test', '{"day":2}', nowMs));
-      assert.equal(await store.transaction((session) => session.groups.readState('groups.test', 'exclusive')), '{"day":2}');
+      assert.equal(
+        await store.transaction((session) => session.groups.readState('groups.test', 'exclusive')),
+        '{"day":2}',
+      );
     });
   });
 }

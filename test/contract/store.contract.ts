@@ -6,7 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isTiernetError } from '../../src/app/errors.ts';
-import type { BetRow, LedgerLineRow, MetricDayDelta, Store, StoredVipState, UserRow, VipHistoryRow } from '../../src/app/ports/store.ts';
+import type {
+  BetRow,
+  LedgerLineRow,
+  MetricDayDelta,
+  Store,
+  StoredVipState,
+  UserRow,
+  VipHistoryRow,
+} from '../../src/app/ports/store.ts';
 import { amountMaxMinor } from '../../src/domain/money.ts';
 import { migrate } from '../../src/adapters/sql/migrate.ts';
 import type { SqlDatabase } from '../../src/adapters/sql/database.ts';
@@ -20,11 +28,29 @@ export interface StoreHarness {
 const nowMs = 1_764_000_000_000;
 
 function user(userId: string, parentId: string | null = null): UserRow {
-  return { userId, parentId, rebateRatePpm: 0, placeholder: false, registeredAtMs: nowMs, tags: [], depth: 0, directCount: 0 };
+  return {
+    userId,
+    parentId,
+    rebateRatePpm: 0,
+    placeholder: false,
+    registeredAtMs: nowMs,
+    tags: [],
+    depth: 0,
+    directCount: 0,
+  };
 }
 
 function bet(betId: string, amountMinor: bigint, userId = '1'): BetRow {
-  return { betId, userId, gameId: 'ssc', periodId: 'p1', amountMinor, placedAtMs: nowMs, day: 20_000, voidedAtMs: null };
+  return {
+    betId,
+    userId,
+    gameId: 'ssc',
+    periodId: 'p1',
+    amountMinor,
+    placedAtMs: nowMs,
+    day: 20_000,
+    voidedAtMs: null,
+  };
 }
 
 /** Retries a whole unit of work when a concurrent writer won a unique key (the documented protocol). */
@@ -63,13 +89,26 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
 
     test('money round-trips exactly at the extremes of its range', async () => {
       const amounts = [1n, 9_007_199_254_740_993n, amountMaxMinor];
-      await store.bets.insertNew(amounts.map((amount, index) => bet(String(900 + index), amount)), nowMs);
+      await store.bets.insertNew(
+        amounts.map((amount, index) => bet(String(900 + index), amount)),
+        nowMs,
+      );
       const read = await store.bets.getMany(['900', '901', '902']);
-      assert.deepEqual(amounts, ['900', '901', '902'].map((id) => read.get(id)?.amountMinor));
+      assert.deepEqual(
+        amounts,
+        ['900', '901', '902'].map((id) => read.get(id)?.amountMinor),
+      );
 
       const exact = 10n ** 27n + 7n; // beyond 64 bits: minor·ppm of a huge team
       await store.ledger.insertLines([
-        { settlementId: 'round-trip', beneficiaryId: '5', amountMinor: -123n, exactMinorPpm: exact, cappedMinorPpm: -exact, teamTurnoverMinor: amountMaxMinor },
+        {
+          settlementId: 'round-trip',
+          beneficiaryId: '5',
+          amountMinor: -123n,
+          exactMinorPpm: exact,
+          cappedMinorPpm: -exact,
+          teamTurnoverMinor: amountMaxMinor,
+        },
       ]);
       const page = await store.ledger.linesPage('round-trip', null, 10);
       assert.deepEqual(page.items[0], {
@@ -102,7 +141,10 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
 
     test('voids are applied in one batch and never overwrite an earlier void', async () => {
       await store.bets.insertNew([bet('2001', 10n), bet('2002', 20n), bet('2003', 30n)], nowMs);
-      await store.bets.markVoided([{ betId: '2001', voidedAtMs: nowMs + 1 }, { betId: '2002', voidedAtMs: nowMs + 2 }]);
+      await store.bets.markVoided([
+        { betId: '2001', voidedAtMs: nowMs + 1 },
+        { betId: '2002', voidedAtMs: nowMs + 2 },
+      ]);
       await store.bets.markVoided([{ betId: '2001', voidedAtMs: nowMs + 99 }]);
       const read = await store.bets.getMany(['2001', '2002', '2003']);
       assert.equal(read.get('2001')?.voidedAtMs, nowMs + 1);
@@ -143,10 +185,14 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
               const day = expectedDays.get(key) ?? { t: 0n, c: 0 };
               expectedDays.set(key, { t: day.t + delta.turnoverDeltaMinor, c: day.c + delta.betCountDelta });
               const total = expectedTotals.get(delta.userId) ?? { t: 0n, c: 0 };
-              expectedTotals.set(delta.userId, { t: total.t + delta.turnoverDeltaMinor, c: total.c + delta.betCountDelta });
+              expectedTotals.set(delta.userId, {
+                t: total.t + delta.turnoverDeltaMinor,
+                c: total.c + delta.betCountDelta,
+              });
             }
             assert.equal(days.length, expectedDays.size);
-            for (const row of days) assert.deepEqual({ t: row.turnoverMinor, c: row.betCount }, expectedDays.get(`${row.userId}:${row.day}`));
+            for (const row of days)
+              assert.deepEqual({ t: row.turnoverMinor, c: row.betCount }, expectedDays.get(`${row.userId}:${row.day}`));
             for (const [userId, expected] of expectedTotals) {
               const total = totals.get(userId);
               assert.deepEqual({ t: total?.turnoverMinor, c: total?.betCount }, expected);
@@ -170,7 +216,10 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal((await store.users.getMany(['3001'])).size, 0);
       assert.equal((await store.metrics.totals(['3001'])).size, 0);
       const outbox = await store.outbox.readBatch(1_000);
-      assert.equal(outbox.some((record) => record.key === '3001'), false);
+      assert.equal(
+        outbox.some((record) => record.key === '3001'),
+        false,
+      );
     });
 
     test('a committed transaction is visible as a whole', async () => {
@@ -203,11 +252,21 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         if (cursor === null) break;
       }
       assert.equal(cursor, null);
-      assert.deepEqual(seen, [...ids].sort((a, b) => Number(a) - Number(b)));
+      assert.deepEqual(
+        seen,
+        [...ids].sort((a, b) => Number(a) - Number(b)),
+      );
     });
 
     test('a ledger line is never written twice for the same beneficiary', async () => {
-      const line: LedgerLineRow = { settlementId: 'once', beneficiaryId: '7', amountMinor: 1n, exactMinorPpm: 1n, cappedMinorPpm: 0n, teamTurnoverMinor: 0n };
+      const line: LedgerLineRow = {
+        settlementId: 'once',
+        beneficiaryId: '7',
+        amountMinor: 1n,
+        exactMinorPpm: 1n,
+        cappedMinorPpm: 0n,
+        teamTurnoverMinor: 0n,
+      };
       await store.transaction((session) => session.ledger.insertLines([line]));
       await assert.rejects(
         store.transaction((session) => session.ledger.insertLines([{ ...line, amountMinor: 999n }])),
@@ -229,14 +288,25 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         if (page.length < 10) break;
         after = page[page.length - 1]?.userId ?? null;
       }
-      assert.deepEqual(seen, children.map((child) => child.userId));
+      assert.deepEqual(
+        seen,
+        children.map((child) => child.userId),
+      );
     });
 
     test('updateMany overwrites the mutable fields of existing users only', async () => {
       await store.users.insertMissing([user('60001'), user('60002')], nowMs);
-      await store.users.updateMany([{ ...user('60002', '60001'), rebateRatePpm: 65_000, tags: ['vip', 'cn'], depth: 1 }], nowMs + 5);
+      await store.users.updateMany(
+        [{ ...user('60002', '60001'), rebateRatePpm: 65_000, tags: ['vip', 'cn'], depth: 1 }],
+        nowMs + 5,
+      );
       const read = await store.users.getMany(['60001', '60002']);
-      assert.deepEqual(read.get('60002'), { ...user('60002', '60001'), rebateRatePpm: 65_000, tags: ['vip', 'cn'], depth: 1 });
+      assert.deepEqual(read.get('60002'), {
+        ...user('60002', '60001'),
+        rebateRatePpm: 65_000,
+        tags: ['vip', 'cn'],
+        depth: 1,
+      });
       assert.deepEqual(read.get('60001'), user('60001'));
     });
 
@@ -247,15 +317,27 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         nowMs,
       );
       const batch = (await store.outbox.readBatch(10_000)).filter((record) => record.topic === 'order');
-      assert.deepEqual(batch.map((record) => record.payload), ['0', '1', '2', '3', '4']);
+      assert.deepEqual(
+        batch.map((record) => record.payload),
+        ['0', '1', '2', '3', '4'],
+      );
       await store.outbox.remove(batch.slice(0, 2).map((record) => record.outboxId));
       const rest = (await store.outbox.readBatch(10_000)).filter((record) => record.topic === 'order');
-      assert.deepEqual(rest.map((record) => record.payload), ['2', '3', '4']);
+      assert.deepEqual(
+        rest.map((record) => record.payload),
+        ['2', '3', '4'],
+      );
       assert.equal(await store.outbox.count(), before + 3);
     });
 
     test('consumer offsets are upserted per group and partition', async () => {
-      await store.offsets.save([{ consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 10n }, { consumerGroup: 'g', topic: 'bets', partition: 1, nextOffset: 3n }], nowMs);
+      await store.offsets.save(
+        [
+          { consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 10n },
+          { consumerGroup: 'g', topic: 'bets', partition: 1, nextOffset: 3n },
+        ],
+        nowMs,
+      );
       await store.offsets.save([{ consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 42n }], nowMs);
       assert.deepEqual(await store.offsets.load('g', 'bets'), [
         { consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 42n },
@@ -264,12 +346,41 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     });
 
     test('VIP states round-trip exactly and the due index returns only users due, earliest first', async () => {
-      const base = { levelSinceMs: nowMs, status: 'ok' as const, atRiskSinceMs: null, protectedUntilMs: null, changedAtMs: nowMs };
+      const base = {
+        levelSinceMs: nowMs,
+        status: 'ok' as const,
+        atRiskSinceMs: null,
+        protectedUntilMs: null,
+        changedAtMs: nowMs,
+      };
       const rows: StoredVipState[] = [
-        { userId: '110001', ladderVersion: 3, state: { ...base, level: 2, cycleStartMs: nowMs, nextReviewMs: nowMs + 500, override: null, seq: 4 } },
-        { userId: '110002', ladderVersion: 3, state: { ...base, level: 1, cycleStartMs: nowMs, nextReviewMs: nowMs + 100, override: { kind: 'floor', level: 1, reason: 'vip host', actor: 'ops', expiresAtMs: nowMs + 9 }, seq: 1 } },
-        { userId: '110003', ladderVersion: 3, state: { ...base, level: 0, cycleStartMs: null, nextReviewMs: null, override: null, seq: 0 } },
-        { userId: '110004', ladderVersion: 3, state: { ...base, level: 1, cycleStartMs: nowMs, nextReviewMs: nowMs + 10_000, override: null, seq: 2 } },
+        {
+          userId: '110001',
+          ladderVersion: 3,
+          state: { ...base, level: 2, cycleStartMs: nowMs, nextReviewMs: nowMs + 500, override: null, seq: 4 },
+        },
+        {
+          userId: '110002',
+          ladderVersion: 3,
+          state: {
+            ...base,
+            level: 1,
+            cycleStartMs: nowMs,
+            nextReviewMs: nowMs + 100,
+            override: { kind: 'floor', level: 1, reason: 'vip host', actor: 'ops', expiresAtMs: nowMs + 9 },
+            seq: 1,
+          },
+        },
+        {
+          userId: '110003',
+          ladderVersion: 3,
+          state: { ...base, level: 0, cycleStartMs: null, nextReviewMs: null, override: null, seq: 0 },
+        },
+        {
+          userId: '110004',
+          ladderVersion: 3,
+          state: { ...base, level: 1, cycleStartMs: nowMs, nextReviewMs: nowMs + 10_000, override: null, seq: 2 },
+        },
       ];
       await store.vipStates.upsertMany(rows, nowMs);
       const read = await store.vipStates.getMany(rows.map((row) => row.userId));
@@ -295,29 +406,54 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       }));
       await store.vipHistory.append(rows);
       const first = await store.vipHistory.pageForUser('120001', null, 4);
-      assert.deepEqual(first.items.map((row) => row.seq), [7, 6, 5, 4]);
+      assert.deepEqual(
+        first.items.map((row) => row.seq),
+        [7, 6, 5, 4],
+      );
       const second = await store.vipHistory.pageForUser('120001', first.nextCursor, 4);
-      assert.deepEqual(second.items.map((row) => row.seq), [3, 2, 1]);
+      assert.deepEqual(
+        second.items.map((row) => row.seq),
+        [3, 2, 1],
+      );
       assert.equal(second.nextCursor, null);
       assert.deepEqual(second.items[2], rows[0]);
       const recent = await store.vipHistory.recentChanges(100);
-      assert.equal(recent.every((row) => row.fromLevel !== row.toLevel), true);
-      assert.deepEqual(recent.filter((row) => row.userId === '120001').map((row) => row.seq), [7, 5, 3, 1]);
+      assert.equal(
+        recent.every((row) => row.fromLevel !== row.toLevel),
+        true,
+      );
+      assert.deepEqual(
+        recent.filter((row) => row.userId === '120001').map((row) => row.seq),
+        [7, 5, 3, 1],
+      );
     });
 
     test('document versions are append-only: a second writer of the same version conflicts', async () => {
       assert.equal(await store.ladders.latest(), null);
       await store.ladders.insert({ version: 1, document: '{"a":1}', actor: 'ops', createdAtMs: nowMs });
       await store.ladders.insert({ version: 2, document: '{"a":2}', actor: 'ops', createdAtMs: nowMs + 1 });
-      assert.deepEqual(await store.ladders.latest(), { version: 2, document: '{"a":2}', actor: 'ops', createdAtMs: nowMs + 1 });
+      assert.deepEqual(await store.ladders.latest(), {
+        version: 2,
+        document: '{"a":2}',
+        actor: 'ops',
+        createdAtMs: nowMs + 1,
+      });
       await assert.rejects(
-        store.transaction((session) => session.ladders.insert({ version: 2, document: '{"b":1}', actor: 'x', createdAtMs: nowMs })),
+        store.transaction((session) =>
+          session.ladders.insert({ version: 2, document: '{"b":1}', actor: 'x', createdAtMs: nowMs }),
+        ),
         (error: unknown) => isTiernetError(error, 'db_conflict'),
       );
       const page = await store.ladders.list(null, 1);
-      assert.deepEqual(page.items.map((item) => item.version), [2]);
+      assert.deepEqual(
+        page.items.map((item) => item.version),
+        [2],
+      );
       const next = await store.ladders.list(page.nextCursor, 5);
-      assert.deepEqual(next.items.map((item) => item.version), [1]);
+      assert.deepEqual(
+        next.items.map((item) => item.version),
+        [1],
+      );
       assert.equal(await store.rebatePolicies.latest(), null, 'the two version tables are separate');
     });
 
@@ -327,7 +463,11 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         { gameId: 'SSC', periodId: 'p-1', closedAtMs: nowMs },
         { gameId: 'ssc', periodId: 'p-1', closedAtMs: nowMs },
       ];
-      assert.equal((await store.periods.insertClosed(periods, nowMs)).size, 2, 'game ids are case-sensitive; the repeat is not new');
+      assert.equal(
+        (await store.periods.insertClosed(periods, nowMs)).size,
+        2,
+        'game ids are case-sensitive; the repeat is not new',
+      );
       assert.equal((await store.periods.insertClosed(periods, nowMs)).size, 0);
       assert.equal((await store.periods.claimedKeys(periods)).size, 0);
       await store.pendingVoids.insert([{ betId: '130001', voidedAtMs: nowMs }], nowMs);
@@ -338,7 +478,10 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     test('concurrent writers adding to the same keys lose nothing', async () => {
       const writers = 8;
       const rounds = 5;
-      const keys = Array.from({ length: 30 }, (_, index) => ({ userId: String(9_000_000 + (index % 10)), day: index % 3 }));
+      const keys = Array.from({ length: 30 }, (_, index) => ({
+        userId: String(9_000_000 + (index % 10)),
+        day: index % 3,
+      }));
       await Promise.all(
         Array.from({ length: writers }, async (_, writer) => {
           for (let roundIndex = 0; roundIndex < rounds; roundIndex += 1) {

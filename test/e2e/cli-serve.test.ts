@@ -25,7 +25,10 @@ describe('tiernet serve (embedded)', () => {
   test('/health reports every dependency up', async () => {
     const response = await fetch(`${server.baseUrl}/health`);
     assert.equal(response.status, 200);
-    const body = (await response.json()) as { status: string; dependencies: { name: string; backend: string; status: string }[] };
+    const body = (await response.json()) as {
+      status: string;
+      dependencies: { name: string; backend: string; status: string }[];
+    };
     assert.equal(body.status, 'ok');
     assert.deepEqual(
       body.dependencies.map((dependency) => [dependency.name, dependency.backend, dependency.status]),

@@ -18,14 +18,30 @@ import { startDemo, type DemoProcess, type ReadyLine } from './demo-process.ts';
 
 const chromiumPath = process.env.TIERNET_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = join(process.cwd(), 'test-artifacts', 'console');
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const waitMs = 20_000;
 
 async function launch(): Promise<{ context: BrowserContext; profile: string }> {
-  assert.ok(existsSync(chromiumPath), `Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (or set TIERNET_CHROMIUM)`);
+  assert.ok(
+    existsSync(chromiumPath),
+    `Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (or set TIERNET_CHROMIUM)`,
+  );
   // A fresh profile every run: no cache, cookies or sessionStorage from an earlier run.
   const profile = mkdtempSync(join(tmpdir(), 'tiernet-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumArgs, viewport: { width: 1400, height: 1000 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1400, height: 1000 },
+  });
   return { context, profile };
 }
 
@@ -54,7 +70,10 @@ async function previewValid(page: Page): Promise<boolean> {
  */
 async function previewOf(page: Page, rule: unknown): Promise<number> {
   await page.fill('#rule-input', '{');
-  await waitUntil(async () => ((await page.locator('#preview-status').textContent()) ?? '').startsWith('JSON'), 'the JSON error of an unfinished rule');
+  await waitUntil(
+    async () => ((await page.locator('#preview-status').textContent()) ?? '').startsWith('JSON'),
+    'the JSON error of an unfinished rule',
+  );
   await page.fill('#rule-input', JSON.stringify(rule, null, 2));
   await waitUntil(() => previewValid(page), `the preview of ${JSON.stringify(rule)}`);
   return (await previewCount(page)) ?? -1;
@@ -66,7 +85,10 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** Whether an endpoint exists: anything but 404 route_not_found. */
 async function deployed(baseUrl: string, method: string, path: string, body?: unknown): Promise<boolean> {
-  const response = await fetch(`${baseUrl}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
   if (response.status !== 404) return true;
   const problem = (await response.json()) as { code?: string };
   return problem.code !== 'route_not_found';
@@ -108,7 +130,9 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
   test('overview: the tier chart is drawn with a bar per level, and recent VIP changes are listed', async () => {
     await page.goto(`${ready.console}#/overview`);
     await page.waitForSelector('.tier-chart rect.bar', { timeout: waitMs });
-    const values = await page.$$eval('.tier-chart rect.bar', (bars) => bars.map((bar) => Number(bar.getAttribute('data-value'))));
+    const values = await page.$$eval('.tier-chart rect.bar', (bars) =>
+      bars.map((bar) => Number(bar.getAttribute('data-value'))),
+    );
     assert.equal(values.length, 6, 'one bar per level of the demo ladder');
     assert.ok(values.filter((value) => value > 0).length >= 3, `users on several levels: ${values.join(', ')}`);
     await page.waitForSelector('.recent-table tbody tr', { timeout: waitMs });
@@ -121,7 +145,10 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
     assert.ok(userId !== undefined);
     await page.goto(`${ready.console}#/users/${userId}`);
     await page.waitForSelector('#vip-timeline svg.timeline path.step', { timeout: waitMs });
-    assert.ok((await page.locator('#vip-timeline svg.timeline circle.dot-up').count()) >= 1, 'promotions on the timeline');
+    assert.ok(
+      (await page.locator('#vip-timeline svg.timeline circle.dot-up').count()) >= 1,
+      'promotions on the timeline',
+    );
     await page.waitForSelector('#vip-explain .explain', { timeout: waitMs });
     const explainText = await page.locator('#vip-explain').innerText();
     assert.match(explainText, /to keep|to rise|top level/i, 'the explanation says what is left to keep or rise');
@@ -150,7 +177,10 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
     assert.equal(depth, 17, 'seventeen levels below the chain root');
     const rows = await page.locator('.tree-row').count();
     assert.ok(rows <= 20, `only the expanded path is loaded (${rows} rows), never the whole chain`);
-    assert.ok(downlineRequests.length > 0 && downlineRequests.every((url) => /[?&]depth=1(&|$)/.test(url)), 'every downline request asks for one level');
+    assert.ok(
+      downlineRequests.length > 0 && downlineRequests.every((url) => /[?&]depth=1(&|$)/.test(url)),
+      'every downline request asks for one level',
+    );
     await page.waitForSelector('#agent-team dl', { timeout: waitMs });
     await shot(page, 'agents');
 
@@ -163,12 +193,17 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
     await page.waitForSelector('#user-upline .upline-row', { timeout: waitMs });
     assert.equal(await page.locator('#user-upline .upline-row').count(), 20, 'one page of ancestors');
     await page.click('#user-upline .load-more');
-    await waitUntil(async () => (await page.locator('#user-upline .upline-row').count()) === 40, 'a second page of ancestors');
+    await waitUntil(
+      async () => (await page.locator('#user-upline .upline-row').count()) === 40,
+      'a second page of ancestors',
+    );
     assert.match(await page.locator('#user-summary').innerText(), /10,000/, 'depth shown');
   });
 
   test('groups: the rule editor previews live (or says the groups API is not available)', async () => {
-    const previewDeployed = await deployed(ready.address, 'POST', '/v1/groups/preview', { rule: { field: 'vip.level', op: 'gte', value: 1 } });
+    const previewDeployed = await deployed(ready.address, 'POST', '/v1/groups/preview', {
+      rule: { field: 'vip.level', op: 'gte', value: 1 },
+    });
     await page.goto(`${ready.console}#/groups`);
     if (!previewDeployed) {
       await page.waitForSelector('#preview-status [data-state="not-available"]', { timeout: waitMs });
@@ -181,13 +216,21 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
     const atLeastSilver = await previewOf(page, { field: 'vip.level', op: 'gte', value: 2 });
     assert.ok(atLeastSilver > 0, 'users at Silver or above');
     const diamonds = await previewOf(page, { field: 'vip.level', op: 'gte', value: 5 });
-    assert.ok(diamonds >= 0 && diamonds < atLeastSilver, `a narrower rule previews fewer users (${diamonds} < ${atLeastSilver})`);
-    await previewOf(page, { all: [{ field: 'vip.level', op: 'gte', value: 2 }, { field: 'user.tags', op: 'has', value: 'mobile' }] });
+    assert.ok(
+      diamonds >= 0 && diamonds < atLeastSilver,
+      `a narrower rule previews fewer users (${diamonds} < ${atLeastSilver})`,
+    );
+    await previewOf(page, {
+      all: [
+        { field: 'vip.level', op: 'gte', value: 2 },
+        { field: 'user.tags', op: 'has', value: 'mobile' },
+      ],
+    });
     await shot(page, 'groups-preview');
     await page.fill('#rule-input', '{"field":"vip.level","op":"bogus","value":1}');
     await page.waitForSelector('#preview-status .notice.error', { timeout: waitMs });
     assert.match(await page.locator('#preview-status').innerText(), /op/, 'the refusal names what is wrong');
-    if (await page.locator('.group-table tbody tr').count() > 0) {
+    if ((await page.locator('.group-table tbody tr').count()) > 0) {
       await page.click('.group-table tbody tr:first-child');
       await page.waitForSelector('#group-members tbody tr', { timeout: waitMs });
     }
@@ -211,7 +254,9 @@ describe('operator console on a running demo (headless Chromium)', { timeout: 30
       await page.click('#settle-now');
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       await page.reload();
-      await page.waitForSelector('#settlement-list table, #settlement-list .notice, .settlement-row', { timeout: waitMs }).catch(() => undefined);
+      await page
+        .waitForSelector('#settlement-list table, #settlement-list .notice, .settlement-row', { timeout: waitMs })
+        .catch(() => undefined);
     }
     await shot(page, 'settlements');
     await page.click('.settlement-row a');
@@ -260,7 +305,11 @@ describe('operator console with an admin token (headless Chromium)', { timeout: 
     await page.click('#token-form button[type="submit"]');
     // A fresh install has no user: the bars exist with zero height.
     await page.waitForSelector('.tier-chart rect.bar', { state: 'attached', timeout: waitMs });
-    assert.equal(await page.evaluate<string | null>('sessionStorage.getItem("tiernet.adminToken")'), token, 'kept in sessionStorage');
+    assert.equal(
+      await page.evaluate<string | null>('sessionStorage.getItem("tiernet.adminToken")'),
+      token,
+      'kept in sessionStorage',
+    );
     assert.ok(authorizations.includes(`Bearer ${token}`), 'sent as a bearer token');
     await page.reload();
     await page.waitForSelector('.tier-chart rect.bar', { state: 'attached', timeout: waitMs });

@@ -31,7 +31,10 @@ export interface DemoProcess {
 }
 
 export function startDemo(args: readonly string[], env: Record<string, string | undefined> = {}): DemoProcess {
-  const child = spawn(process.execPath, [binPath, 'demo', '--json', ...args], { env: { ...process.env, TIERNET_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [binPath, 'demo', '--json', ...args], {
+    env: { ...process.env, TIERNET_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: DemoLine[] = [];
   const waiters: { event: string; resolve: (line: DemoLine) => void }[] = [];
   let stdoutBuffer = '';
@@ -62,7 +65,8 @@ export function startDemo(args: readonly string[], env: Record<string, string | 
     exitCode = code;
     for (const waiter of exitWaiters.splice(0)) waiter(code);
   });
-  const exited = (): Promise<number | null> => (exitCode !== undefined ? Promise.resolve(exitCode) : new Promise((resolve) => exitWaiters.push(resolve)));
+  const exited = (): Promise<number | null> =>
+    exitCode !== undefined ? Promise.resolve(exitCode) : new Promise((resolve) => exitWaiters.push(resolve));
   return {
     child,
     lines,
@@ -71,8 +75,22 @@ export function startDemo(args: readonly string[], env: Record<string, string | 
       const seen = lines.find((line) => line.event === event);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`demo printed no "${event}" line within ${timeoutMs} ms\nstdout: ${JSON.stringify(lines).slice(-2000)}\nstderr: ${stderr.slice(-4000)}`)), timeoutMs);
-        waiters.push({ event, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `demo printed no "${event}" line within ${timeoutMs} ms\nstdout: ${JSON.stringify(lines).slice(-2000)}\nstderr: ${stderr.slice(-4000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          event,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
         void exited().then((code) => {
           clearTimeout(timer);
           reject(new Error(`demo exited with ${code} before printing "${event}"\nstderr: ${stderr.slice(-4000)}`));

@@ -27,7 +27,13 @@ function ppm(rate: string): number {
 }
 
 function firstEvents(count: number): DemoRecord[] {
-  const generator = new DemoPlatformGenerator({ ...demoDefaults, seed, users, chainDepth, startMs: Date.UTC(2026, 10, 25, 8) });
+  const generator = new DemoPlatformGenerator({
+    ...demoDefaults,
+    seed,
+    users,
+    chainDepth,
+    startMs: Date.UTC(2026, 10, 25, 8),
+  });
   const records: DemoRecord[] = [];
   for (const chunk of generator.registrations(5_000)) {
     records.push(...chunk);
@@ -47,7 +53,18 @@ describe('tiernet demo (real binary, embedded backends)', { timeout: 240_000 }, 
   let base: string;
 
   before(async () => {
-    demo = startDemo(['--duration', '15', '--seed', String(seed), '--users', String(users), '--port', '0', '--summary-every', '3']);
+    demo = startDemo([
+      '--duration',
+      '15',
+      '--seed',
+      String(seed),
+      '--users',
+      String(users),
+      '--port',
+      '0',
+      '--summary-every',
+      '3',
+    ]);
     ready = (await demo.waitFor('ready', 180_000)) as ReadyLine;
     base = ready.address;
   });
@@ -66,18 +83,41 @@ describe('tiernet demo (real binary, embedded backends)', { timeout: 240_000 }, 
   });
 
   test('users are registered and VIP levels have changed', async () => {
-    const stats = await getJson<{ totalUsers: number; levels: { level: number; users: number }[]; recentChanges: { fromLevel: number; toLevel: number }[] }>(base, '/v1/vip/stats?recentLimit=50');
-    assert.ok(stats.totalUsers >= users + chainDepth + 1, `at least ${users + chainDepth + 1} users, got ${stats.totalUsers}`);
-    assert.equal(stats.levels.reduce((sum, level) => sum + level.users, 0), stats.totalUsers, 'level counts add up to every user');
-    assert.ok(stats.levels.filter((level) => level.level > 0 && level.users > 0).length >= 3, 'users on at least three VIP levels above the base');
-    assert.ok(stats.recentChanges.length > 0 && stats.recentChanges.every((change) => change.fromLevel !== change.toLevel), 'recent level changes');
+    const stats = await getJson<{
+      totalUsers: number;
+      levels: { level: number; users: number }[];
+      recentChanges: { fromLevel: number; toLevel: number }[];
+    }>(base, '/v1/vip/stats?recentLimit=50');
+    assert.ok(
+      stats.totalUsers >= users + chainDepth + 1,
+      `at least ${users + chainDepth + 1} users, got ${stats.totalUsers}`,
+    );
+    assert.equal(
+      stats.levels.reduce((sum, level) => sum + level.users, 0),
+      stats.totalUsers,
+      'level counts add up to every user',
+    );
+    assert.ok(
+      stats.levels.filter((level) => level.level > 0 && level.users > 0).length >= 3,
+      'users on at least three VIP levels above the base',
+    );
+    assert.ok(
+      stats.recentChanges.length > 0 && stats.recentChanges.every((change) => change.fromLevel !== change.toLevel),
+      'recent level changes',
+    );
 
     const heavy = ready.heavyBettorIds[0];
     assert.ok(heavy !== undefined, 'the demo names its heaviest bettor');
-    const user = await getJson<{ vip: { level: number }; metrics: { turnoverLifetime: string } }>(base, `/v1/users/${heavy}`);
+    const user = await getJson<{ vip: { level: number }; metrics: { turnoverLifetime: string } }>(
+      base,
+      `/v1/users/${heavy}`,
+    );
     assert.ok(user.vip.level >= 3, `the heaviest bettor reached Gold or above, got level ${user.vip.level}`);
     const history = await getJson<{ items: { reason: string }[] }>(base, `/v1/users/${heavy}/vip-history?limit=100`);
-    assert.ok(history.items.some((row) => row.reason === 'promotion'), 'its history holds promotions');
+    assert.ok(
+      history.items.some((row) => row.reason === 'promotion'),
+      'its history holds promotions',
+    );
   });
 
   test('the chain is 10,000 deep: the upline of its deepest user pages through every ancestor', async () => {
@@ -89,7 +129,10 @@ describe('tiernet demo (real binary, embedded backends)', { timeout: 240_000 }, 
     let last: UplinePage['items'][number] | undefined;
     let pages = 0;
     do {
-      const page: UplinePage = await getJson<UplinePage>(base, `/v1/agents/${ready.chain.deepestId}/upline?limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      const page: UplinePage = await getJson<UplinePage>(
+        base,
+        `/v1/agents/${ready.chain.deepestId}/upline?limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      );
       for (const ancestor of page.items) {
         seen++;
         assert.equal(ancestor.distance, seen, 'ancestors come nearest first, one step at a time');
@@ -112,13 +155,25 @@ describe('tiernet demo (real binary, embedded backends)', { timeout: 240_000 }, 
   test('exits 0 after --duration with everything ingested, VIP changes published and nothing dead-lettered', async () => {
     const code = await demo.exited();
     assert.equal(code, 0, `exit code (stderr: ${demo.stderr().slice(-2000)})`);
-    const done = demo.lines.find((line) => line.event === 'done') as (DemoLine & { drained: boolean; produced: number; ingested: number; deadLetters: number; vip: { promotions: number }; phase: string }) | undefined;
+    const done = demo.lines.find((line) => line.event === 'done') as
+      | (DemoLine & {
+          drained: boolean;
+          produced: number;
+          ingested: number;
+          deadLetters: number;
+          vip: { promotions: number };
+          phase: string;
+        })
+      | undefined;
     assert.ok(done !== undefined, 'a final summary line');
     assert.equal(done.drained, true, 'everything produced was ingested');
     assert.ok(done.ingested >= done.produced, `ingested ${done.ingested} of ${done.produced}`);
     assert.equal(done.deadLetters, 0, 'no event was dead-lettered');
     assert.ok(done.vip.promotions > 0, 'vip.changed promotions reached the out topic');
-    assert.ok(demo.lines.filter((line) => line.event === 'summary').length >= 3, 'a live summary line every few seconds');
+    assert.ok(
+      demo.lines.filter((line) => line.event === 'summary').length >= 3,
+      'a live summary line every few seconds',
+    );
   });
 
   test('the generator is deterministic, and the binary built the platform of its seed', () => {
@@ -126,10 +181,20 @@ describe('tiernet demo (real binary, embedded backends)', { timeout: 240_000 }, 
     const again = firstEvents(30_000);
     assert.equal(first.length, 30_000);
     assert.deepEqual(again, first, 'same seed, same first 30,000 events');
-    const summary = new DemoPlatformGenerator({ ...demoDefaults, seed, users, chainDepth, startMs: Date.UTC(2026, 10, 25, 8) }).summary();
+    const summary = new DemoPlatformGenerator({
+      ...demoDefaults,
+      seed,
+      users,
+      chainDepth,
+      startMs: Date.UTC(2026, 10, 25, 8),
+    }).summary();
     assert.equal(ready.seed, seed);
     assert.deepEqual(ready.heavyBettorIds, summary.heavyBettorIds, 'the binary reports the heavy bettors of seed 7');
     assert.deepEqual(ready.agentRootIds, summary.agentRootIds);
-    assert.deepEqual(ready.chain, { rootId: summary.chainRootId, deepestId: summary.chainDeepestId, depth: summary.chainDepth });
+    assert.deepEqual(ready.chain, {
+      rootId: summary.chainRootId,
+      deepestId: summary.chainDeepestId,
+      depth: summary.chainDepth,
+    });
   });
 });

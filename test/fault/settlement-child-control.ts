@@ -16,7 +16,10 @@ export interface SettlementChild {
   stderr(): string;
 }
 
-export function spawnSettlementChild(fixture: SettlementFixture, options: { stopAt?: 'after_claim' | 'before_commit'; lockTtlMs: number }): SettlementChild {
+export function spawnSettlementChild(
+  fixture: SettlementFixture,
+  options: { stopAt?: 'after_claim' | 'before_commit'; lockTtlMs: number },
+): SettlementChild {
   const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
     env: {
       ...process.env,
@@ -48,14 +51,24 @@ export function spawnSettlementChild(fixture: SettlementFixture, options: { stop
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     process: child,
     waitFor(prefix, timeoutMs = 60_000) {
       const seen = lines.find((line) => line.startsWith(prefix));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`child did not print "${prefix}" within ${timeoutMs} ms; stdout: ${lines.join(' | ')}; stderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `child did not print "${prefix}" within ${timeoutMs} ms; stdout: ${lines.join(' | ')}; stderr: ${stderr}`,
+              ),
+            ),
+          timeoutMs,
+        );
         waiters.push({
           prefix,
           resolve: (line) => {
@@ -67,7 +80,9 @@ export function spawnSettlementChild(fixture: SettlementFixture, options: { stop
           const line = lines.find((candidate) => candidate.startsWith(prefix));
           if (line === undefined) {
             clearTimeout(timer);
-            reject(new Error(`child exited without printing "${prefix}"; stdout: ${lines.join(' | ')}; stderr: ${stderr}`));
+            reject(
+              new Error(`child exited without printing "${prefix}"; stdout: ${lines.join(' | ')}; stderr: ${stderr}`),
+            );
           }
         });
       });

@@ -37,7 +37,8 @@ async function stopHere(phase: string, settlement: SettlementRecord): Promise<vo
   if (stopAt !== phase) return;
   process.stdout.write(`ready ${phase} ${settlement.settlementId}\n`);
   const line = await stdinLines.next();
-  if (line.done === true || line.value.trim() !== 'go') throw new Error(`expected "go" on stdin, got ${JSON.stringify(line.value)}`);
+  if (line.done === true || line.value.trim() !== 'go')
+    throw new Error(`expected "go" on stdin, got ${JSON.stringify(line.value)}`);
 }
 
 async function main(): Promise<number> {
@@ -46,7 +47,11 @@ async function main(): Promise<number> {
   const mysqlUrl = env['SETTLEMENT_CHILD_MYSQL_URL'];
   if (mysqlUrl !== undefined && mysqlUrl !== '') {
     database = openMysqlDatabase({ url: mysqlUrl });
-    lock = new RedisLock(await createRedisClient(env['TIERNET_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379', { keyPrefix: env['SETTLEMENT_CHILD_REDIS_PREFIX'] ?? '' }));
+    lock = new RedisLock(
+      await createRedisClient(env['TIERNET_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379', {
+        keyPrefix: env['SETTLEMENT_CHILD_REDIS_PREFIX'] ?? '',
+      }),
+    );
   } else {
     database = openSqliteDatabase({ path: env['SETTLEMENT_CHILD_SQLITE_PATH'] ?? '' });
     lock = new MemoryLock(clock);
@@ -71,11 +76,15 @@ async function main(): Promise<number> {
       },
       { periods: null, adjustmentsAlone: false },
     );
-    process.stdout.write(`result ${JSON.stringify(outcome.kind === 'busy' ? { kind: 'busy' } : { kind: 'done', settlementId: outcome.claimed?.settlement.settlementId ?? null })}\n`);
+    process.stdout.write(
+      `result ${JSON.stringify(outcome.kind === 'busy' ? { kind: 'busy' } : { kind: 'done', settlementId: outcome.claimed?.settlement.settlementId ?? null })}\n`,
+    );
     return 0;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    process.stdout.write(`error ${typeof code === 'string' ? code : 'unknown'} ${(error as Error).message.replaceAll('\n', ' ')}\n`);
+    process.stdout.write(
+      `error ${typeof code === 'string' ? code : 'unknown'} ${(error as Error).message.replaceAll('\n', ' ')}\n`,
+    );
     return 1;
   } finally {
     await lock.close().catch(() => undefined);

@@ -9,8 +9,22 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSettlement, type SettleOutcome } from '../../src/app/settlement/run-settlement.ts';
-import { openSettlementFixture, settlementBackends, type SettlementBackend, type SettlementFixture } from '../support/settlement-fixture.ts';
-import { buildWorld, ledgerFingerprint, seedWorld, worldPeriods, worldReference, worldUserId, type World, type WorldShape } from '../support/settlement-world.ts';
+import {
+  openSettlementFixture,
+  settlementBackends,
+  type SettlementBackend,
+  type SettlementFixture,
+} from '../support/settlement-fixture.ts';
+import {
+  buildWorld,
+  ledgerFingerprint,
+  seedWorld,
+  worldPeriods,
+  worldReference,
+  worldUserId,
+  type World,
+  type WorldShape,
+} from '../support/settlement-world.ts';
 import { spawnSettlementChild } from './settlement-child-control.ts';
 
 const idBase = 1_000_000;
@@ -38,14 +52,29 @@ async function settleWhenFree(fixture: SettlementFixture): Promise<SettleOutcome
 /** The one committed settlement of the fixture, its ledger fingerprint and totals. */
 async function soleLedger(fixture: SettlementFixture): Promise<{ fingerprint: Map<string, string>; totals: string }> {
   const rows = await fixture.database.db.selectFrom('settlements').select(['settlement_id', 'status']).execute();
-  assert.deepEqual(rows.map((row) => row.status), ['committed'], 'exactly one settlement, committed');
+  assert.deepEqual(
+    rows.map((row) => row.status),
+    ['committed'],
+    'exactly one settlement, committed',
+  );
   const settlement = await fixture.settlements.get(rows[0]!.settlement_id);
   assert.ok(settlement !== null);
-  const totals = [settlement.lineCount, settlement.beneficiaries, settlement.totalRebateMinor, settlement.exactTotalMinorPpm, settlement.residueMinorPpm, settlement.cappedMinorPpm, settlement.turnoverMinor].join(' ');
+  const totals = [
+    settlement.lineCount,
+    settlement.beneficiaries,
+    settlement.totalRebateMinor,
+    settlement.exactTotalMinorPpm,
+    settlement.residueMinorPpm,
+    settlement.cappedMinorPpm,
+    settlement.turnoverMinor,
+  ].join(' ');
   return { fingerprint: ledgerFingerprint(await fixture.ledger(settlement.settlementId)), totals };
 }
 
-async function cleanRun(backend: SettlementBackend, world: World): Promise<{ fingerprint: Map<string, string>; totals: string; elapsedMs: number }> {
+async function cleanRun(
+  backend: SettlementBackend,
+  world: World,
+): Promise<{ fingerprint: Map<string, string>; totals: string; elapsedMs: number }> {
   const fixture = await seeded(backend, world);
   try {
     const startMs = performance.now();
@@ -86,7 +115,11 @@ for (const backend of settlementBackends) {
           assert.equal((await fixture.ledger(settlementId)).size, 0, 'with no line written');
 
           const rerun = await settleWhenFree(fixture);
-          assert.deepEqual(rerun.resumed.map((report) => [report.settlement.settlementId, report.settlement.status]), [[settlementId, 'committed']], 'the next holder finished it');
+          assert.deepEqual(
+            rerun.resumed.map((report) => [report.settlement.settlementId, report.settlement.status]),
+            [[settlementId, 'committed']],
+            'the next holder finished it',
+          );
           assert.equal(rerun.claimed, null, 'nothing else was due');
           assert.ok(rerun.resumed[0]!.settlement.fencingToken > left.fencingToken, 'under its own, higher token');
           const ledger = await soleLedger(fixture);

@@ -20,7 +20,14 @@ import { runSettlement } from '../../src/app/settlement/run-settlement.ts';
 import { closeRedisClient } from '../../src/adapters/redis/client.ts';
 import { connectTestRedis } from '../support/redis.ts';
 import { openSettlementFixture, settlementBackends, type SettlementFixture } from '../support/settlement-fixture.ts';
-import { buildWorld, seedWorld, worldPeriods, worldReference, worldUserId, type World } from '../support/settlement-world.ts';
+import {
+  buildWorld,
+  seedWorld,
+  worldPeriods,
+  worldReference,
+  worldUserId,
+  type World,
+} from '../support/settlement-world.ts';
 import { spawnSettlementChild } from './settlement-child-control.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,7 +70,12 @@ for (const backend of settlementBackends) {
     }
 
     /** The successor's ledger stands: one committed settlement, by it, equal to the reference. */
-    async function assertSuccessorLedger(settlementId: string, successorRunner: string, world: World, idBase: number): Promise<void> {
+    async function assertSuccessorLedger(
+      settlementId: string,
+      successorRunner: string,
+      world: World,
+      idBase: number,
+    ): Promise<void> {
       const settlement = await fixture.settlements.get(settlementId);
       assert.equal(settlement?.status, 'committed');
       assert.ok(settlement.runner.startsWith(successorRunner), `committed by the successor, not ${settlement.runner}`);
@@ -94,9 +106,15 @@ for (const backend of settlementBackends) {
             beforeCommit: async (settlement: SettlementRecord) => {
               pausedLock.renewals = 'lie';
               await outliveLease();
-              const successor = await runSettlement(fixture.deps(successorLock, { runnerName: 'successor' }), { periods: null, adjustmentsAlone: false });
+              const successor = await runSettlement(fixture.deps(successorLock, { runnerName: 'successor' }), {
+                periods: null,
+                adjustmentsAlone: false,
+              });
               assert.ok(successor.kind === 'done');
-              assert.deepEqual(successor.resumed.map((report) => report.settlement.settlementId), [settlement.settlementId]);
+              assert.deepEqual(
+                successor.resumed.map((report) => report.settlement.settlementId),
+                [settlement.settlementId],
+              );
               successorSettled = settlement.settlementId;
             },
           },
@@ -131,7 +149,10 @@ for (const backend of settlementBackends) {
       assert.ok(settlementId !== null);
       assert.equal((await fixture.settlements.get(settlementId))?.status, 'running', 'nothing was written');
       assert.equal((await fixture.ledger(settlementId)).size, 0);
-      const successor = await runSettlement(fixture.deps(await fixture.openLock(), { runnerName: 'successor' }), { periods: null, adjustmentsAlone: false });
+      const successor = await runSettlement(fixture.deps(await fixture.openLock(), { runnerName: 'successor' }), {
+        periods: null,
+        adjustmentsAlone: false,
+      });
       assert.ok(successor.kind === 'done' && successor.resumed.length === 1);
       await assertSuccessorLedger(settlementId, 'successor', world, idBase);
     });
@@ -141,7 +162,10 @@ for (const backend of settlementBackends) {
       for (const lease of cases) {
         const { world, idBase } = await freshWorld();
         // A long lease when it is to be lost rather than expire: the child cannot notice by time.
-        const child = spawnSettlementChild(fixture, { stopAt: 'before_commit', lockTtlMs: lease === 'lease expired' ? pausedTtlMs : 60_000 });
+        const child = spawnSettlementChild(fixture, {
+          stopAt: 'before_commit',
+          lockTtlMs: lease === 'lease expired' ? pausedTtlMs : 60_000,
+        });
         const ready = await child.waitFor('ready before_commit');
         const settlementId = ready.split(' ')[2]!;
         child.process.kill('SIGSTOP');
@@ -152,9 +176,16 @@ for (const backend of settlementBackends) {
         } else if (lease === 'lease expired') {
           await sleep(pausedTtlMs + 300);
         }
-        const successor = await runSettlement(fixture.deps(await fixture.openLock(), { runnerName: 'successor' }), { periods: null, adjustmentsAlone: false });
+        const successor = await runSettlement(fixture.deps(await fixture.openLock(), { runnerName: 'successor' }), {
+          periods: null,
+          adjustmentsAlone: false,
+        });
         assert.ok(successor.kind === 'done');
-        assert.deepEqual(successor.resumed.map((report) => report.settlement.settlementId), [settlementId], `${lease}: the successor adopted the run`);
+        assert.deepEqual(
+          successor.resumed.map((report) => report.settlement.settlementId),
+          [settlementId],
+          `${lease}: the successor adopted the run`,
+        );
         child.send('go');
         child.process.kill('SIGCONT');
         const outcome = await child.waitFor('error');

@@ -22,7 +22,6 @@ import { topicEnv, waitFor } from '../support/stack.ts';
 
 const token = 'groups-kafka-test-token';
 
-
 const ladder = {
   timezone: 'UTC',
   levels: [
@@ -51,7 +50,11 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
   let closeLog: () => Promise<void> = async () => {};
   const observed: { key: string | null; value: GroupEvent; eventId: string | undefined }[] = [];
   const now = Date.now();
-  const topics = { users: `${topicPrefix}users`, bets: `${topicPrefix}bets`, groupChanges: `${topicPrefix}group-changes` };
+  const topics = {
+    users: `${topicPrefix}users`,
+    bets: `${topicPrefix}bets`,
+    groupChanges: `${topicPrefix}group-changes`,
+  };
 
   before(async () => {
     await requireKafka();
@@ -72,15 +75,29 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
     });
     runtime = await openRuntime(config, pino({ level: 'silent' }));
     await runtime.migrate();
-    await runtime.store.ladders.insert({ version: 1, document: JSON.stringify(ladder), actor: 'test', createdAtMs: now });
+    await runtime.store.ladders.insert({
+      version: 1,
+      document: JSON.stringify(ladder),
+      actor: 'test',
+      createdAtMs: now,
+    });
     service = await startService(runtime, { version: 'test', reviewIntervalMs: 60_000 });
     const log = createKafkaEventLog({ brokers: kafkaBrokers(), clientId: `${topicPrefix}platform` });
     closeLog = () => log.close();
     producer = log.producer();
-    observer = log.consumer({ groupId: `${topicPrefix}observer`, topics: [topics.groupChanges], maxBatchSize: 500, fromBeginning: true });
+    observer = log.consumer({
+      groupId: `${topicPrefix}observer`,
+      topics: [topics.groupChanges],
+      maxBatchSize: 500,
+      fromBeginning: true,
+    });
     await observer.start(async (batch) => {
       for (const message of batch.messages) {
-        observed.push({ key: message.key, value: JSON.parse(message.value ?? 'null') as GroupEvent, eventId: message.headers?.['tiernet-event-id'] });
+        observed.push({
+          key: message.key,
+          value: JSON.parse(message.value ?? 'null') as GroupEvent,
+          eventId: message.headers?.['tiernet-event-id'],
+        });
       }
     });
   });
@@ -96,16 +113,35 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
     await deleteKafkaTestNames(topicPrefix);
   });
 
-  async function api(method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await service.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload }) });
+  async function api(
+    method: 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await service.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload }),
+    });
     return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
   }
   const send = async (topic: string, key: string, value: unknown): Promise<void> => {
     await producer.send([{ topic, key, value: JSON.stringify(value) }]);
   };
-  const bet = (betId: string, userId: string, amount: string) => ({ type: 'bet.placed', betId, userId, gameId: 'ssc', periodId: 'p1', amount, placedAt: new Date(now).toISOString() });
+  const bet = (betId: string, userId: string, amount: string) => ({
+    type: 'bet.placed',
+    betId,
+    userId,
+    gameId: 'ssc',
+    periodId: 'p1',
+    amount,
+    placedAt: new Date(now).toISOString(),
+  });
   const eventsOf = (groupId: string): string[] =>
-    observed.filter((entry) => entry.value.groupId === groupId).map((entry) => `${entry.value.type} ${entry.value.userId} v${entry.value.ruleVersion}`);
+    observed
+      .filter((entry) => entry.value.groupId === groupId)
+      .map((entry) => `${entry.value.type} ${entry.value.userId} v${entry.value.ruleVersion}`);
   const waitForEvents = (groupId: string, expected: string[]): Promise<string[]> =>
     waitFor(`${expected.join(', ')} on ${groupId}`, async () => {
       const found = eventsOf(groupId);
@@ -113,12 +149,54 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
     });
 
   test('events on Kafka flip membership; each group.joined and group.left is on the topic once, keyed by user', async () => {
-    assert.equal((await api('POST', '/v1/groups', { id: 'k.level', name: 'Bronze+', kind: 'dynamic', rule: { field: 'vip.level', op: 'gte', value: 1 } })).status, 201);
-    assert.equal((await api('POST', '/v1/groups', { id: 'k.turnover', name: 'Turnover 50+', kind: 'dynamic', rule: { field: 'metrics.turnoverLifetime', op: 'gte', value: '50' } })).status, 201);
-    assert.equal((await api('POST', '/v1/groups', { id: 'k.whale', name: 'Whales', kind: 'dynamic', rule: { field: 'user.tags', op: 'has', value: 'whale' } })).status, 201);
+    assert.equal(
+      (
+        await api('POST', '/v1/groups', {
+          id: 'k.level',
+          name: 'Bronze+',
+          kind: 'dynamic',
+          rule: { field: 'vip.level', op: 'gte', value: 1 },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await api('POST', '/v1/groups', {
+          id: 'k.turnover',
+          name: 'Turnover 50+',
+          kind: 'dynamic',
+          rule: { field: 'metrics.turnoverLifetime', op: 'gte', value: '50' },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await api('POST', '/v1/groups', {
+          id: 'k.whale',
+          name: 'Whales',
+          kind: 'dynamic',
+          rule: { field: 'user.tags', op: 'has', value: 'whale' },
+        })
+      ).status,
+      201,
+    );
 
-    await send(topics.users, '1000', { type: 'user.registered', userId: '1000', rebateRate: '0.08', registeredAt: now - 60_000, tags: ['whale'] });
-    await send(topics.users, '1001', { type: 'user.registered', userId: '1001', parentId: '1000', rebateRate: '0.05', registeredAt: now - 30_000 });
+    await send(topics.users, '1000', {
+      type: 'user.registered',
+      userId: '1000',
+      rebateRate: '0.08',
+      registeredAt: now - 60_000,
+      tags: ['whale'],
+    });
+    await send(topics.users, '1001', {
+      type: 'user.registered',
+      userId: '1001',
+      parentId: '1000',
+      rebateRate: '0.05',
+      registeredAt: now - 30_000,
+    });
     await send(topics.bets, '1001', bet('1', '1001', '60'));
     await send(topics.bets, '1001', bet('2', '1001', '60'));
     await send(topics.bets, '1002', bet('3', '1002', '70'));
@@ -134,11 +212,16 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
     await send(topics.bets, '1001', bet('1', '1001', '60'));
     await send(topics.bets, '1001', bet('2', '1001', '60'));
     await send(topics.bets, '1001', bet('4', '1001', '1'));
-    await waitFor('the marker bet', async () => ((await runtime.store.bets.getMany(['4'])).size === 1 ? true : undefined));
+    await waitFor('the marker bet', async () =>
+      (await runtime.store.bets.getMany(['4'])).size === 1 ? true : undefined,
+    );
     await service.relay.relayOnce();
 
     // A rule edit and a static add report on the same topic.
-    const edited = await api('PUT', '/v1/groups/k.turnover', { name: 'Turnover 100+', rule: { field: 'metrics.turnoverLifetime', op: 'gte', value: '122' } });
+    const edited = await api('PUT', '/v1/groups/k.turnover', {
+      name: 'Turnover 100+',
+      rule: { field: 'metrics.turnoverLifetime', op: 'gte', value: '122' },
+    });
     assert.deepEqual([edited.status, edited.body.ruleVersion], [200, 2]);
     await waitForEvents('k.turnover', ['group.left 1001 v2']);
     assert.equal((await api('POST', '/v1/groups', { id: 'k.manual', name: 'Manual', kind: 'static' })).status, 201);
@@ -151,14 +234,31 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
 
     assert.deepEqual(eventsOf('k.whale'), ['group.joined 1000 v1']);
     assert.deepEqual(eventsOf('k.level'), ['group.joined 1001 v1']);
-    assert.deepEqual(eventsOf('k.turnover').sort(), ['group.joined 1001 v1', 'group.joined 1002 v1', 'group.left 1001 v2', 'group.left 1002 v1']);
-    assert.deepEqual(eventsOf('k.manual').sort(), ['group.joined 1000 v1', 'group.joined 1002 v1', 'group.left 1000 v1', 'group.left 1002 v1']);
+    assert.deepEqual(eventsOf('k.turnover').sort(), [
+      'group.joined 1001 v1',
+      'group.joined 1002 v1',
+      'group.left 1001 v2',
+      'group.left 1002 v1',
+    ]);
+    assert.deepEqual(eventsOf('k.manual').sort(), [
+      'group.joined 1000 v1',
+      'group.joined 1002 v1',
+      'group.left 1000 v1',
+      'group.left 1002 v1',
+    ]);
     for (const entry of observed) {
       assert.equal(entry.key, entry.value.userId, 'keyed by user id');
       assert.deepEqual(Object.keys(entry.value).sort(), ['at', 'groupId', 'ruleVersion', 'type', 'userId']);
       assert.ok(!Number.isNaN(Date.parse(entry.value.at)));
     }
-    assert.equal(new Set(observed.map((entry) => entry.eventId)).size, observed.length, 'each out-event carries its own dedupe id');
-    assert.deepEqual((await runtime.store.groups.membersPage('k.level', null, 10)).map((member) => member.userId), ['1001']);
+    assert.equal(
+      new Set(observed.map((entry) => entry.eventId)).size,
+      observed.length,
+      'each out-event carries its own dedupe id',
+    );
+    assert.deepEqual(
+      (await runtime.store.groups.membersPage('k.level', null, 10)).map((member) => member.userId),
+      ['1001'],
+    );
   });
 });

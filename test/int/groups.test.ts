@@ -37,8 +37,20 @@ const ladderDocument = {
   timezone: 'UTC',
   levels: [
     { level: 0, name: 'Member' },
-    { level: 1, name: 'Bronze', promote: { turnoverLifetime: '1000' }, keep: { turnover30d: '1' }, policy: { 'rebate.maxPerSettlement': '100' } },
-    { level: 2, name: 'Silver', promote: { turnoverLifetime: '5000' }, keep: { turnover30d: '1' }, policy: { 'rebate.enabled': false } },
+    {
+      level: 1,
+      name: 'Bronze',
+      promote: { turnoverLifetime: '1000' },
+      keep: { turnover30d: '1' },
+      policy: { 'rebate.maxPerSettlement': '100' },
+    },
+    {
+      level: 2,
+      name: 'Silver',
+      promote: { turnoverLifetime: '5000' },
+      keep: { turnover30d: '1' },
+      policy: { 'rebate.enabled': false },
+    },
   ],
   demotion: { mode: 'one_down', cycleDays: 30 },
 };
@@ -50,7 +62,8 @@ const population = Array.from({ length: 30 }, (_, index) => {
   const tags = [...(index % 3 === 0 ? ['whale'] : []), ...(index % 5 === 0 ? ['vip'] : [])];
   return { id, ratePpm: rateHundredths * 10_000, tags };
 });
-const idsWhere = (predicate: (user: (typeof population)[number]) => boolean): string[] => population.filter(predicate).map((user) => user.id);
+const idsWhere = (predicate: (user: (typeof population)[number]) => boolean): string[] =>
+  population.filter(predicate).map((user) => user.id);
 
 interface GroupEvent {
   readonly type: 'group.joined' | 'group.left';
@@ -80,7 +93,12 @@ for (const backend of sqlBackends) {
 
     before(async () => {
       fixture = await openStoreFixture(backend, 'groups');
-      await fixture.store.ladders.insert({ version: 1, document: JSON.stringify(ladderDocument), actor: 'test', createdAtMs: t0 });
+      await fixture.store.ladders.insert({
+        version: 1,
+        document: JSON.stringify(ladderDocument),
+        actor: 'test',
+        createdAtMs: t0,
+      });
       const ladders = new LadderSource(windowDays);
       groups = {
         store: fixture.store,
@@ -91,7 +109,9 @@ for (const backend of sqlBackends) {
         catalog: new GroupCatalog(windowDays),
         batchSize: 7,
         requestBatchesMax: 1_000,
-        observer: { groupEvaluated: (groupId, users) => evaluations.set(groupId, (evaluations.get(groupId) ?? 0) + users) },
+        observer: {
+          groupEvaluated: (groupId, users) => evaluations.set(groupId, (evaluations.get(groupId) ?? 0) + users),
+        },
       };
       ingest = {
         store: fixture.store,
@@ -114,9 +134,20 @@ for (const backend of sqlBackends) {
       });
       const { results } = await ingestBatch(
         ingest,
-        population.map((user) => json({ type: 'user.registered', userId: user.id, rebateRate: (user.ratePpm / 1_000_000).toFixed(2), registeredAt: t0 - 3_600_000, tags: user.tags })),
+        population.map((user) =>
+          json({
+            type: 'user.registered',
+            userId: user.id,
+            rebateRate: (user.ratePpm / 1_000_000).toFixed(2),
+            registeredAt: t0 - 3_600_000,
+            tags: user.tags,
+          }),
+        ),
       );
-      assert.ok(results.every((result) => result.status === 'applied'), JSON.stringify(results));
+      assert.ok(
+        results.every((result) => result.status === 'applied'),
+        JSON.stringify(results),
+      );
     });
     after(async () => {
       await app?.close();
@@ -125,10 +156,21 @@ for (const backend of sqlBackends) {
 
     const json = (value: unknown): IngestItem => ({ input: { kind: 'json', value } });
     let betCounter = 0;
-    const bet = (userId: string, amount: string) => json({ type: 'bet.placed', betId: String(++betCounter), userId, gameId: 'ssc', periodId: 'p1', amount, placedAt: nowMs - 1_000 });
+    const bet = (userId: string, amount: string) =>
+      json({
+        type: 'bet.placed',
+        betId: String(++betCounter),
+        userId,
+        gameId: 'ssc',
+        periodId: 'p1',
+        amount,
+        placedAt: nowMs - 1_000,
+      });
 
     async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<Reply> {
-      const response = await app.inject(payload === undefined ? { method, url } : { method, url, payload: payload as Record<string, unknown> });
+      const response = await app.inject(
+        payload === undefined ? { method, url } : { method, url, payload: payload as Record<string, unknown> },
+      );
       return { status: response.statusCode, body: response.json<Body>() };
     }
 
@@ -169,7 +211,11 @@ for (const backend of sqlBackends) {
         const key = `${event.type}|${event.userId}|${event.ruleVersion}`;
         assert.ok(!seen.has(key), `emitted twice: ${key}`);
         seen.add(key);
-        assert.notEqual(lastByUser.get(event.userId) ?? 'group.left', event.type, `two ${event.type} in a row for ${event.userId}`);
+        assert.notEqual(
+          lastByUser.get(event.userId) ?? 'group.left',
+          event.type,
+          `two ${event.type} in a row for ${event.userId}`,
+        );
         lastByUser.set(event.userId, event.type);
       }
     }
@@ -185,67 +231,169 @@ for (const backend of sqlBackends) {
     };
 
     test('create, read, list by cursor, replace and delete through HTTP', async () => {
-      const staticGroup = await call('POST', '/v1/groups', { id: 'crud.static', name: 'Hand-picked', kind: 'static', priority: 3 });
+      const staticGroup = await call('POST', '/v1/groups', {
+        id: 'crud.static',
+        name: 'Hand-picked',
+        kind: 'static',
+        priority: 3,
+      });
       assert.equal(staticGroup.status, 201, JSON.stringify(staticGroup.body));
-      assert.deepEqual([staticGroup.body.kind, staticGroup.body.rule, staticGroup.body.priority, staticGroup.body.membership], ['static', null, 3, null]);
+      assert.deepEqual(
+        [staticGroup.body.kind, staticGroup.body.rule, staticGroup.body.priority, staticGroup.body.membership],
+        ['static', null, 3, null],
+      );
 
-      const dynamic = await call('POST', '/v1/groups', { id: 'crud:rate-5', name: 'Rate 5%+', kind: 'dynamic', rule: { field: 'user.rebateRate', op: 'gte', value: '0.050' } });
+      const dynamic = await call('POST', '/v1/groups', {
+        id: 'crud:rate-5',
+        name: 'Rate 5%+',
+        kind: 'dynamic',
+        rule: { field: 'user.rebateRate', op: 'gte', value: '0.050' },
+      });
       assert.equal(dynamic.status, 201, JSON.stringify(dynamic.body));
-      assert.deepEqual(dynamic.body.rule, { field: 'user.rebateRate', op: 'gte', value: '0.05' }, 'the rule is stored in canonical form');
-      assert.deepEqual(dynamic.body.membership, { usersExamined: 30, joined: idsWhere((user) => user.ratePpm >= 50_000).length, left: 0, batches: 5, complete: true });
+      assert.deepEqual(
+        dynamic.body.rule,
+        { field: 'user.rebateRate', op: 'gte', value: '0.05' },
+        'the rule is stored in canonical form',
+      );
+      assert.deepEqual(dynamic.body.membership, {
+        usersExamined: 30,
+        joined: idsWhere((user) => user.ratePpm >= 50_000).length,
+        left: 0,
+        batches: 5,
+        complete: true,
+      });
 
       const first = await call('GET', '/v1/groups?limit=1');
-      assert.deepEqual(first.body.items.map((item: { id: string }) => item.id), ['crud.static']);
+      assert.deepEqual(
+        first.body.items.map((item: { id: string }) => item.id),
+        ['crud.static'],
+      );
       const second = await call('GET', `/v1/groups?limit=1&cursor=${first.body.nextCursor}`);
-      assert.deepEqual(second.body.items.map((item: { id: string }) => item.id), ['crud:rate-5']);
+      assert.deepEqual(
+        second.body.items.map((item: { id: string }) => item.id),
+        ['crud:rate-5'],
+      );
       assert.equal(second.body.nextCursor, null);
       assertProblem(await call('GET', '/v1/groups?cursor=not-ours'), 400, 'request_invalid', '/querystring/cursor');
 
       const read = await call('GET', '/v1/groups/crud:rate-5');
       assert.equal(read.status, 200);
-      assert.deepEqual([read.body.ruleVersion, read.body.memberCount, read.body.rebuild], [1, idsWhere((user) => user.ratePpm >= 50_000).length, null]);
+      assert.deepEqual(
+        [read.body.ruleVersion, read.body.memberCount, read.body.rebuild],
+        [1, idsWhere((user) => user.ratePpm >= 50_000).length, null],
+      );
 
-      const renamed = await call('PUT', '/v1/groups/crud:rate-5', { name: 'Renamed', rule: { field: 'user.rebateRate', op: 'gte', value: '0.05' }, policy: { 'attributes.badge': 'five' } });
+      const renamed = await call('PUT', '/v1/groups/crud:rate-5', {
+        name: 'Renamed',
+        rule: { field: 'user.rebateRate', op: 'gte', value: '0.05' },
+        policy: { 'attributes.badge': 'five' },
+      });
       assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
-      assert.deepEqual([renamed.body.name, renamed.body.ruleVersion, renamed.body.membership, renamed.body.policy], ['Renamed', 1, null, { 'attributes.badge': 'five' }]);
+      assert.deepEqual(
+        [renamed.body.name, renamed.body.ruleVersion, renamed.body.membership, renamed.body.policy],
+        ['Renamed', 1, null, { 'attributes.badge': 'five' }],
+      );
 
-      assertProblem(await call('POST', '/v1/groups', { id: 'crud.static', name: 'again', kind: 'static' }), 409, 'group_exists', '/body/id');
+      assertProblem(
+        await call('POST', '/v1/groups', { id: 'crud.static', name: 'again', kind: 'static' }),
+        409,
+        'group_exists',
+        '/body/id',
+      );
       assertProblem(await call('GET', '/v1/groups/nope'), 404, 'group_unknown');
       assertProblem(await call('GET', '/v1/groups/bad%20id'), 400, 'request_invalid', '/params/id');
 
-      for (const id of ['crud.static', 'crud:rate-5']) assert.equal((await call('DELETE', `/v1/groups/${id}`)).status, 200);
+      for (const id of ['crud.static', 'crud:rate-5'])
+        assert.equal((await call('DELETE', `/v1/groups/${id}`)).status, 200);
       assert.deepEqual((await call('GET', '/v1/groups')).body.items, []);
-      const openapi = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
-      for (const path of ['/v1/groups', '/v1/groups/{id}', '/v1/groups/{id}/members', '/v1/groups/preview', '/v1/users/{id}/policy']) assert.ok(path in openapi.paths, path);
+      const openapi = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+        paths: Record<string, unknown>;
+      }>();
+      for (const path of [
+        '/v1/groups',
+        '/v1/groups/{id}',
+        '/v1/groups/{id}/members',
+        '/v1/groups/preview',
+        '/v1/users/{id}/policy',
+      ])
+        assert.ok(path in openapi.paths, path);
     });
 
     test('invalid documents are refused with 400 at the JSON path of the request, and nothing is stored', async () => {
       let deep: unknown = { field: 'vip.level', op: 'eq', value: 1 };
       for (let level = 0; level < 32; level += 1) deep = { not: deep };
-      const dynamic = (rule: unknown, extra: Record<string, unknown> = {}) => ({ id: 'v1', name: 'v', kind: 'dynamic', rule, ...extra });
+      const dynamic = (rule: unknown, extra: Record<string, unknown> = {}) => ({
+        id: 'v1',
+        name: 'v',
+        kind: 'dynamic',
+        rule,
+        ...extra,
+      });
       const cases: [unknown, string, string][] = [
         [{ id: 'no spaces', name: 'v', kind: 'static' }, 'request_invalid', '/body/id'],
         [{ id: 'x'.repeat(65), name: 'v', kind: 'static' }, 'request_invalid', '/body/id'],
-        [dynamic({ all: [{ field: 'vip.levle', op: 'eq', value: 1 }] }), 'rule_field_unknown', '/body/rule/all/0/field'],
+        [
+          dynamic({ all: [{ field: 'vip.levle', op: 'eq', value: 1 }] }),
+          'rule_field_unknown',
+          '/body/rule/all/0/field',
+        ],
         [dynamic({ field: 'vip.level', op: 'like', value: 1 }), 'rule_op_unknown', '/body/rule/op'],
         [dynamic({ field: 'vip.level', op: 'gte', value: '1' }), 'rule_value_invalid', '/body/rule/value'],
-        [dynamic({ any: [{ field: 'metrics.turnover8d', op: 'gte', value: '1' }] }), 'rule_field_unknown', '/body/rule/any/0/field'],
+        [
+          dynamic({ any: [{ field: 'metrics.turnover8d', op: 'gte', value: '1' }] }),
+          'rule_field_unknown',
+          '/body/rule/any/0/field',
+        ],
         [dynamic(deep), 'rule_too_deep', `/body/rule${'/not'.repeat(32)}`],
         [dynamic({ downlineOf: 'abc' }), 'rule_value_invalid', '/body/rule/downlineOf'],
         [dynamic(undefined), 'rule_invalid', '/body/rule'],
-        [{ id: 'v1', name: 'v', kind: 'static', rule: { field: 'vip.level', op: 'eq', value: 1 } }, 'request_invalid', '/body/rule'],
-        [{ id: 'v1', name: 'v', kind: 'static', policy: { 'rebate.enable': false } }, 'policy_key_unknown', '/body/policy/rebate.enable'],
-        [{ id: 'v1', name: 'v', kind: 'static', policy: { 'rebate.maxPerSettlement': '1.23456' } }, 'policy_value_invalid', '/body/policy/rebate.maxPerSettlement'],
+        [
+          { id: 'v1', name: 'v', kind: 'static', rule: { field: 'vip.level', op: 'eq', value: 1 } },
+          'request_invalid',
+          '/body/rule',
+        ],
+        [
+          { id: 'v1', name: 'v', kind: 'static', policy: { 'rebate.enable': false } },
+          'policy_key_unknown',
+          '/body/policy/rebate.enable',
+        ],
+        [
+          { id: 'v1', name: 'v', kind: 'static', policy: { 'rebate.maxPerSettlement': '1.23456' } },
+          'policy_value_invalid',
+          '/body/policy/rebate.maxPerSettlement',
+        ],
         [{ id: 'v1', name: 'v', kind: 'static', policy: [] }, 'policy_invalid', '/body/policy'],
         [{ id: 'v1', kind: 'static' }, 'request_invalid', '/body/name'],
         [{ id: 'v1', name: 'v', kind: 'static', priority: 10_000_000 }, 'request_invalid', '/body/priority'],
       ];
       for (const [body, code, field] of cases) assertProblem(await call('POST', '/v1/groups', body), 400, code, field);
-      assertProblem(await call('POST', '/v1/groups/preview', { rule: { field: 'user.tags', op: 'gt', value: 'x' } }), 400, 'rule_op_unknown', '/body/rule/op');
+      assertProblem(
+        await call('POST', '/v1/groups/preview', { rule: { field: 'user.tags', op: 'gt', value: 'x' } }),
+        400,
+        'rule_op_unknown',
+        '/body/rule/op',
+      );
       assert.equal((await call('POST', '/v1/groups', { id: 'v2', name: 'v', kind: 'static' })).status, 201);
-      assertProblem(await call('PUT', '/v1/groups/v2', { name: 'v', kind: 'dynamic', rule: { field: 'vip.level', op: 'eq', value: 1 } }), 400, 'request_invalid', '/body/kind');
-      assertProblem(await call('PUT', '/v1/groups/v2', { name: 'v', policy: { 'bet.maxAmount': -1 } }), 400, 'policy_value_invalid', '/body/policy/bet.maxAmount');
-      assert.deepEqual((await call('GET', '/v1/groups')).body.items.map((item: { id: string }) => item.id), ['v2']);
+      assertProblem(
+        await call('PUT', '/v1/groups/v2', {
+          name: 'v',
+          kind: 'dynamic',
+          rule: { field: 'vip.level', op: 'eq', value: 1 },
+        }),
+        400,
+        'request_invalid',
+        '/body/kind',
+      );
+      assertProblem(
+        await call('PUT', '/v1/groups/v2', { name: 'v', policy: { 'bet.maxAmount': -1 } }),
+        400,
+        'policy_value_invalid',
+        '/body/policy/bet.maxAmount',
+      );
+      assert.deepEqual(
+        (await call('GET', '/v1/groups')).body.items.map((item: { id: string }) => item.id),
+        ['v2'],
+      );
       assert.equal((await call('DELETE', '/v1/groups/v2')).status, 200);
     });
 
@@ -258,70 +406,158 @@ for (const backend of sqlBackends) {
       const unknown = await call('POST', '/v1/groups/manual/members', { userIds: ['103', '999999', '888888'] });
       assertProblem(unknown, 404, 'user_unknown', '/body/userIds/1');
       assert.match(unknown.body.detail as string, /999999, 888888/);
-      assertProblem(await call('POST', '/v1/groups/manual/members', { userIds: ['1x'] }), 400, 'id_invalid', '/body/userIds/0');
+      assertProblem(
+        await call('POST', '/v1/groups/manual/members', { userIds: ['1x'] }),
+        400,
+        'id_invalid',
+        '/body/userIds/0',
+      );
       assert.deepEqual(await memberIds('manual'), ['100', '101', '102']);
 
       const removed = await call('DELETE', '/v1/groups/manual/members', { userIds: ['100', '555'] });
       assert.deepEqual([removed.status, removed.body.removed, removed.body.notMembers], [200, ['100'], 1]);
 
       const page = await call('GET', '/v1/groups/manual/members?limit=1');
-      assert.deepEqual(page.body.items.map((item: { userId: string; source: string }) => [item.userId, item.source]), [['101', 'manual']]);
+      assert.deepEqual(
+        page.body.items.map((item: { userId: string; source: string }) => [item.userId, item.source]),
+        [['101', 'manual']],
+      );
       const rest = await call('GET', `/v1/groups/manual/members?limit=5&cursor=${page.body.nextCursor}`);
-      assert.deepEqual([rest.body.items.map((item: { userId: string }) => item.userId), rest.body.nextCursor], [['102'], null]);
+      assert.deepEqual(
+        [rest.body.items.map((item: { userId: string }) => item.userId), rest.body.nextCursor],
+        [['102'], null],
+      );
 
       const events = await groupEvents('manual');
       assertEmittedOnce(events);
-      assert.deepEqual(events.map((event) => [event.type, event.userId]), [['group.joined', '100'], ['group.joined', '101'], ['group.joined', '102'], ['group.left', '100']]);
+      assert.deepEqual(
+        events.map((event) => [event.type, event.userId]),
+        [
+          ['group.joined', '100'],
+          ['group.joined', '101'],
+          ['group.joined', '102'],
+          ['group.left', '100'],
+        ],
+      );
 
-      assert.equal((await call('POST', '/v1/groups', { id: 'manual.dyn', name: 'D', kind: 'dynamic', rule: { field: 'user.tags', op: 'has', value: 'vip' } })).status, 201);
+      assert.equal(
+        (
+          await call('POST', '/v1/groups', {
+            id: 'manual.dyn',
+            name: 'D',
+            kind: 'dynamic',
+            rule: { field: 'user.tags', op: 'has', value: 'vip' },
+          })
+        ).status,
+        201,
+      );
       assertProblem(await call('POST', '/v1/groups/manual.dyn/members', { userIds: ['100'] }), 400, 'group_not_static');
-      assertProblem(await call('DELETE', '/v1/groups/manual.dyn/members', { userIds: ['100'] }), 400, 'group_not_static');
+      assertProblem(
+        await call('DELETE', '/v1/groups/manual.dyn/members', { userIds: ['100'] }),
+        400,
+        'group_not_static',
+      );
       assertProblem(await call('POST', '/v1/groups/missing/members', { userIds: ['100'] }), 404, 'group_unknown');
       for (const id of ['manual', 'manual.dyn']) assert.equal((await call('DELETE', `/v1/groups/${id}`)).status, 200);
     });
 
     test('preview counts and samples over every user and writes nothing', async () => {
-      const countRows = async (table: 'outbox' | 'group_members' | 'user_groups' | 'scheduler_state'): Promise<number> => {
-        const result = await sql<{ total: unknown }>`select count(*) as total from ${sql.table(table)}`.execute(fixture.database.db);
+      const countRows = async (
+        table: 'outbox' | 'group_members' | 'user_groups' | 'scheduler_state',
+      ): Promise<number> => {
+        const result = await sql<{ total: unknown }>`select count(*) as total from ${sql.table(table)}`.execute(
+          fixture.database.db,
+        );
         return Number(result.rows[0]?.total);
       };
-      const before = await Promise.all([countRows('outbox'), countRows('group_members'), countRows('user_groups'), countRows('scheduler_state')]);
+      const before = await Promise.all([
+        countRows('outbox'),
+        countRows('group_members'),
+        countRows('user_groups'),
+        countRows('scheduler_state'),
+      ]);
       const stateBefore = await fixture.database.db.selectFrom('scheduler_state').selectAll().execute();
       const expected = idsWhere((user) => user.tags.includes('whale') && user.ratePpm >= 30_000);
-      const preview = await call('POST', '/v1/groups/preview', { rule: { all: [{ field: 'user.tags', op: 'has', value: 'whale' }, { field: 'user.rebateRate', op: 'gte', value: '0.03' }] }, sampleSize: 2 });
+      const preview = await call('POST', '/v1/groups/preview', {
+        rule: {
+          all: [
+            { field: 'user.tags', op: 'has', value: 'whale' },
+            { field: 'user.rebateRate', op: 'gte', value: '0.03' },
+          ],
+        },
+        sampleSize: 2,
+      });
       assert.equal(preview.status, 200, JSON.stringify(preview.body));
       assert.deepEqual(preview.body, { count: expected.length, sample: expected.slice(0, 2), usersExamined: 30 });
-      assert.deepEqual(await Promise.all([countRows('outbox'), countRows('group_members'), countRows('user_groups'), countRows('scheduler_state')]), before);
+      assert.deepEqual(
+        await Promise.all([
+          countRows('outbox'),
+          countRows('group_members'),
+          countRows('user_groups'),
+          countRows('scheduler_state'),
+        ]),
+        before,
+      );
       assert.deepEqual(await fixture.database.db.selectFrom('scheduler_state').selectAll().execute(), stateBefore);
     });
 
     test('a rule edit bumps ruleVersion and diffs every user in batches: each join and leave emitted once', async () => {
       const rate = (value: string) => ({ field: 'user.rebateRate', op: 'gte', value });
-      const created = await call('POST', '/v1/groups', { id: 'diff', name: 'Diff', kind: 'dynamic', rule: rate('0.05') });
+      const created = await call('POST', '/v1/groups', {
+        id: 'diff',
+        name: 'Diff',
+        kind: 'dynamic',
+        rule: rate('0.05'),
+      });
       assert.equal(created.body.membership.joined, idsWhere((user) => user.ratePpm >= 50_000).length);
 
       const widened = await call('PUT', '/v1/groups/diff', { name: 'Diff', rule: rate('0.03') });
       assert.equal(widened.status, 200, JSON.stringify(widened.body));
       assert.equal(widened.body.ruleVersion, 2);
-      assert.deepEqual([widened.body.membership.joined, widened.body.membership.left, widened.body.membership.usersExamined], [idsWhere((user) => user.ratePpm >= 30_000 && user.ratePpm < 50_000).length, 0, 30]);
+      assert.deepEqual(
+        [widened.body.membership.joined, widened.body.membership.left, widened.body.membership.usersExamined],
+        [idsWhere((user) => user.ratePpm >= 30_000 && user.ratePpm < 50_000).length, 0, 30],
+      );
 
       const narrowed = await call('PUT', '/v1/groups/diff', { name: 'Diff', rule: rate('0.07') });
-      assert.deepEqual([narrowed.body.ruleVersion, narrowed.body.membership.joined, narrowed.body.membership.left], [3, 0, idsWhere((user) => user.ratePpm >= 30_000 && user.ratePpm < 70_000).length]);
+      assert.deepEqual(
+        [narrowed.body.ruleVersion, narrowed.body.membership.joined, narrowed.body.membership.left],
+        [3, 0, idsWhere((user) => user.ratePpm >= 30_000 && user.ratePpm < 70_000).length],
+      );
       const unchanged = await call('PUT', '/v1/groups/diff', { name: 'Diff again', rule: rate('0.070') });
-      assert.deepEqual([unchanged.body.ruleVersion, unchanged.body.membership], [3, null], 'the same rule in another spelling is no edit');
+      assert.deepEqual(
+        [unchanged.body.ruleVersion, unchanged.body.membership],
+        [3, null],
+        'the same rule in another spelling is no edit',
+      );
 
       // A request that may run one batch leaves the rest to the background loop: 202, then the loop finishes.
       const oneBatch: GroupsDependencies = { ...groups, requestBatchesMax: 1 };
-      const background = await buildHttpServer({ logger: pino({ level: 'silent' }), registry: new Registry(), probes: [], adminToken: undefined, version: 'test', routes: [groupRoutes({ groups: oneBatch })] });
+      const background = await buildHttpServer({
+        logger: pino({ level: 'silent' }),
+        registry: new Registry(),
+        probes: [],
+        adminToken: undefined,
+        version: 'test',
+        routes: [groupRoutes({ groups: oneBatch })],
+      });
       try {
-        const response = await background.inject({ method: 'PUT', url: '/v1/groups/diff', payload: { name: 'Diff', rule: { field: 'user.tags', op: 'has', value: 'whale' } } });
+        const response = await background.inject({
+          method: 'PUT',
+          url: '/v1/groups/diff',
+          payload: { name: 'Diff', rule: { field: 'user.tags', op: 'has', value: 'whale' } },
+        });
         const body = response.json<Body>();
         assert.equal(response.statusCode, 202, JSON.stringify(body));
-        assert.deepEqual([body.ruleVersion, body.membership.complete, body.rebuild.pending, body.rebuild.afterUserId], [4, false, true, '106']);
+        assert.deepEqual(
+          [body.ruleVersion, body.membership.complete, body.rebuild.pending, body.rebuild.afterUserId],
+          [4, false, true, '106'],
+        );
       } finally {
         await background.close();
       }
-      for (let steps = 0; await groupMaintenanceLoopStep(groups); steps += 1) assert.ok(steps < 100, 'the loop finishes');
+      for (let steps = 0; await groupMaintenanceLoopStep(groups); steps += 1)
+        assert.ok(steps < 100, 'the loop finishes');
       assert.equal((await call('GET', '/v1/groups/diff')).body.rebuild, null);
 
       const expected = idsWhere((user) => user.tags.includes('whale'));
@@ -336,9 +572,24 @@ for (const backend of sqlBackends) {
     });
 
     test('the hook re-evaluates only the groups whose rules read a changed field, for the changed users only', async () => {
-      await call('POST', '/v1/groups', { id: 'hook.level', name: 'Level 1+', kind: 'dynamic', rule: { field: 'vip.level', op: 'gte', value: 1 } });
-      await call('POST', '/v1/groups', { id: 'hook.bettor', name: 'Turnover 50+', kind: 'dynamic', rule: { field: 'metrics.turnoverLifetime', op: 'gte', value: '50' } });
-      await call('POST', '/v1/groups', { id: 'hook.tags', name: 'Whales', kind: 'dynamic', rule: { field: 'user.tags', op: 'has', value: 'whale' } });
+      await call('POST', '/v1/groups', {
+        id: 'hook.level',
+        name: 'Level 1+',
+        kind: 'dynamic',
+        rule: { field: 'vip.level', op: 'gte', value: 1 },
+      });
+      await call('POST', '/v1/groups', {
+        id: 'hook.bettor',
+        name: 'Turnover 50+',
+        kind: 'dynamic',
+        rule: { field: 'metrics.turnoverLifetime', op: 'gte', value: '50' },
+      });
+      await call('POST', '/v1/groups', {
+        id: 'hook.tags',
+        name: 'Whales',
+        kind: 'dynamic',
+        rule: { field: 'user.tags', op: 'has', value: 'whale' },
+      });
       evaluations.clear();
 
       // Metrics only (no promotion below 1000): the level and tags groups are not touched.
@@ -353,7 +604,11 @@ for (const backend of sqlBackends) {
       await ingestBatch(ingest, [promotion]);
       assert.deepEqual(Object.fromEntries(evaluations), { 'hook.bettor': 1, 'hook.level': 1 });
       assert.deepEqual(await memberIds('hook.level'), ['112']);
-      assert.equal(groups.catalog.loads, loadsAfterFirstBatch, 'the rules were cached across batches: no definition changed');
+      assert.equal(
+        groups.catalog.loads,
+        loadsAfterFirstBatch,
+        'the rules were cached across batches: no definition changed',
+      );
 
       // A redelivered batch changes nothing and emits nothing.
       const outboxBefore = await fixture.store.outbox.count();
@@ -369,14 +624,25 @@ for (const backend of sqlBackends) {
     });
 
     test('deleting a group emits group.left for every member, batch by batch, and frees the id', async () => {
-      await call('POST', '/v1/groups', { id: 'doomed', name: 'Doomed', kind: 'dynamic', rule: { field: 'user.rebateRate', op: 'gte', value: '0.02' } });
+      await call('POST', '/v1/groups', {
+        id: 'doomed',
+        name: 'Doomed',
+        kind: 'dynamic',
+        rule: { field: 'user.rebateRate', op: 'gte', value: '0.02' },
+      });
       const members = await memberIds('doomed');
       assert.ok(members.length > 14, 'more members than two batches');
       const deleted = await call('DELETE', '/v1/groups/doomed');
       assert.deepEqual([deleted.status, deleted.body.left, deleted.body.complete], [200, members.length, true]);
       const events = await groupEvents('doomed');
       assertEmittedOnce(events);
-      assert.deepEqual(events.filter((event) => event.type === 'group.left').map((event) => event.userId).sort(), members);
+      assert.deepEqual(
+        events
+          .filter((event) => event.type === 'group.left')
+          .map((event) => event.userId)
+          .sort(),
+        members,
+      );
       assert.deepEqual(await memberIds('doomed'), []);
       assertProblem(await call('GET', '/v1/groups/doomed'), 404, 'group_unknown');
       assertProblem(await call('DELETE', '/v1/groups/doomed'), 404, 'group_unknown');
@@ -385,7 +651,12 @@ for (const backend of sqlBackends) {
     });
 
     test('the day tick flips a registeredDays rule when the clock moves, once per zone day', async () => {
-      await call('POST', '/v1/groups', { id: 'veterans', name: 'Two days in', kind: 'dynamic', rule: { field: 'user.registeredDays', op: 'gte', value: 2 } });
+      await call('POST', '/v1/groups', {
+        id: 'veterans',
+        name: 'Two days in',
+        kind: 'dynamic',
+        rule: { field: 'user.registeredDays', op: 'gte', value: 2 },
+      });
       assert.deepEqual(await memberIds('veterans'), []);
       const sameDay = await reevaluateTimeRelativeGroups(groups, nowMs);
       assert.deepEqual([sameDay.joined, sameDay.left], [0, 0]);
@@ -406,9 +677,27 @@ for (const backend of sqlBackends) {
     });
 
     test('effective policy per key with its sources, and rebate eligibility for all users from groups and VIP levels', async () => {
-      await call('POST', '/v1/groups', { id: 'pol.off', name: 'No rebate', kind: 'static', policy: { 'rebate.enabled': false } });
-      await call('POST', '/v1/groups', { id: 'pol.cap500', name: 'Cap 500', kind: 'static', priority: 5, policy: { 'rebate.maxPerSettlement': '500', 'attributes.lounge': 'gold' } });
-      await call('POST', '/v1/groups', { id: 'pol.vip', name: 'VIP tag', kind: 'dynamic', priority: 1, rule: { field: 'user.tags', op: 'has', value: 'vip' }, policy: { 'rebate.maxPerSettlement': '300', 'attributes.lounge': 'silver', 'rebate.enabled': true } });
+      await call('POST', '/v1/groups', {
+        id: 'pol.off',
+        name: 'No rebate',
+        kind: 'static',
+        policy: { 'rebate.enabled': false },
+      });
+      await call('POST', '/v1/groups', {
+        id: 'pol.cap500',
+        name: 'Cap 500',
+        kind: 'static',
+        priority: 5,
+        policy: { 'rebate.maxPerSettlement': '500', 'attributes.lounge': 'gold' },
+      });
+      await call('POST', '/v1/groups', {
+        id: 'pol.vip',
+        name: 'VIP tag',
+        kind: 'dynamic',
+        priority: 1,
+        rule: { field: 'user.tags', op: 'has', value: 'vip' },
+        policy: { 'rebate.maxPerSettlement': '300', 'attributes.lounge': 'silver', 'rebate.enabled': true },
+      });
       await call('POST', '/v1/groups/pol.off/members', { userIds: ['121'] });
       await call('POST', '/v1/groups/pol.cap500/members', { userIds: ['121', '125', '126'] });
       // 122 reaches level 2 (rebate off), 123 level 1 (cap 100).
@@ -446,11 +735,21 @@ for (const backend of sqlBackends) {
       assert.deepEqual(await groupsOfUser(fixture.store, '121'), ['pol.cap500', 'pol.off']);
       assert.deepEqual(await groupsOfUser(fixture.store, '424242'), []);
 
-      const bad = validateLadder({ ...ladderDocument, levels: [ladderDocument.levels[0], { ...ladderDocument.levels[1], policy: { 'rebate.enable': false } }] }, { windowDays });
+      const bad = validateLadder(
+        {
+          ...ladderDocument,
+          levels: [ladderDocument.levels[0], { ...ladderDocument.levels[1], policy: { 'rebate.enable': false } }],
+        },
+        { windowDays },
+      );
       assert.ok(bad.ok);
       const refused = validateLadderPolicies(bad.value);
-      assert.deepEqual(refused.ok ? null : [refused.code, refused.path], ['policy_key_unknown', '/levels/1/policy/rebate.enable']);
-      for (const id of ['pol.off', 'pol.cap500', 'pol.vip']) assert.equal((await call('DELETE', `/v1/groups/${id}`)).status, 200);
+      assert.deepEqual(refused.ok ? null : [refused.code, refused.path], [
+        'policy_key_unknown',
+        '/levels/1/policy/rebate.enable',
+      ]);
+      for (const id of ['pol.off', 'pol.cap500', 'pol.vip'])
+        assert.equal((await call('DELETE', `/v1/groups/${id}`)).status, 200);
     });
 
     test('downlineOf over a 10k-deep chain: the rebuild and the hook find exactly the strict descendants', async () => {
@@ -469,9 +768,22 @@ for (const backend of sqlBackends) {
       const wide: GroupsDependencies = { ...groups, batchSize: 1_000 };
       const ancestorId = String(1_000_001 + 99);
       const startedMs = Date.now();
-      const chainApp = await buildHttpServer({ logger: pino({ level: 'silent' }), registry: new Registry(), probes: [], adminToken: undefined, version: 'test', routes: [groupRoutes({ groups: wide })] });
+      const chainApp = await buildHttpServer({
+        logger: pino({ level: 'silent' }),
+        registry: new Registry(),
+        probes: [],
+        adminToken: undefined,
+        version: 'test',
+        routes: [groupRoutes({ groups: wide })],
+      });
       try {
-        const created = (await chainApp.inject({ method: 'POST', url: '/v1/groups', payload: { id: 'below', name: 'Below', kind: 'dynamic', rule: { downlineOf: ancestorId } } })).json<Body>();
+        const created = (
+          await chainApp.inject({
+            method: 'POST',
+            url: '/v1/groups',
+            payload: { id: 'below', name: 'Below', kind: 'dynamic', rule: { downlineOf: ancestorId } },
+          })
+        ).json<Body>();
         assert.deepEqual([created.membership.joined, created.membership.complete], [chainLength - 100, true]);
       } finally {
         await chainApp.close();
@@ -488,9 +800,17 @@ for (const backend of sqlBackends) {
         json({ type: 'user.registered', userId: '2000000', parentId: leafId, rebateRate: '0', registeredAt: t0 }),
         json({ type: 'user.registered', userId: '2000001', parentId: '1000050', rebateRate: '0', registeredAt: t0 }),
       ]);
-      const joined = (await groupEvents('below')).filter((event) => event.userId === '2000000' || event.userId === '2000001');
-      assert.deepEqual(joined.map((event) => [event.type, event.userId]), [['group.joined', '2000000']]);
-      const ancestors = await fixture.store.groups.ancestorsAmong(['2000000', '2000001', '1000050'], [ancestorId, '1000001', '1']);
+      const joined = (await groupEvents('below')).filter(
+        (event) => event.userId === '2000000' || event.userId === '2000001',
+      );
+      assert.deepEqual(
+        joined.map((event) => [event.type, event.userId]),
+        [['group.joined', '2000000']],
+      );
+      const ancestors = await fixture.store.groups.ancestorsAmong(
+        ['2000000', '2000001', '1000050'],
+        [ancestorId, '1000001', '1'],
+      );
       assert.deepEqual([...(ancestors.get('2000000') ?? [])].sort(), ['1000001', ancestorId].sort());
       assert.deepEqual([...(ancestors.get('2000001') ?? [])], ['1000001']);
       assert.deepEqual([...(ancestors.get('1000050') ?? [])], ['1000001']);

@@ -53,14 +53,22 @@ describe('HTTP guards', () => {
   });
 
   test('a body over the limit is refused as problem+json', async () => {
-    const response = await app.inject({ method: 'PUT', url: '/v1/thing', headers: { ...auth, 'x-other-client': '1', authorization: `Bearer ${token}` }, payload: { value: 'x'.repeat(5_000) } });
+    const response = await app.inject({
+      method: 'PUT',
+      url: '/v1/thing',
+      headers: { ...auth, 'x-other-client': '1', authorization: `Bearer ${token}` },
+      payload: { value: 'x'.repeat(5_000) },
+    });
     assert.equal(response.statusCode >= 400 && response.statusCode < 500, true);
     assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
   });
 
   test('every /v1 route needs the token; /health does not', async () => {
     assert.equal((await app.inject({ method: 'GET', url: '/v1/thing' })).statusCode, 401);
-    assert.equal((await app.inject({ method: 'GET', url: '/v1/thing', headers: { authorization: 'Bearer wrong' } })).statusCode, 403);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/v1/thing', headers: { authorization: 'Bearer wrong' } })).statusCode,
+      403,
+    );
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
   });
 });

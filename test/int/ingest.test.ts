@@ -63,7 +63,12 @@ for (const backend of sqlBackends) {
       } else {
         cache = new MemoryCache({ clock });
       }
-      await fixture.store.ladders.insert({ version: 1, document: JSON.stringify(ladderDocument), actor: 'test', createdAtMs: t0 });
+      await fixture.store.ladders.insert({
+        version: 1,
+        document: JSON.stringify(ladderDocument),
+        actor: 'test',
+        createdAtMs: t0,
+      });
       deps = {
         store: fixture.store,
         cache,
@@ -82,25 +87,43 @@ for (const backend of sqlBackends) {
 
     async function vipOutbox(userId: string): Promise<Record<string, unknown>[]> {
       const records = await fixture.store.outbox.readBatch(10_000);
-      return records.filter((record) => record.topic === 'vip' && record.key === userId).map((record) => JSON.parse(record.payload) as Record<string, unknown>);
+      return records
+        .filter((record) => record.topic === 'vip' && record.key === userId)
+        .map((record) => JSON.parse(record.payload) as Record<string, unknown>);
     }
 
     test('bets promote, with history, a cached status and vip.changed carrying seq and cause', async () => {
       const { results, stats } = await ingestBatch(deps, [
         json({ type: 'user.registered', userId: '1000', rebateRate: '0.08', registeredAt: t0 - 1000 }),
-        json({ type: 'user.registered', userId: '1001', parentId: '1000', rebateRate: '0.065', registeredAt: t0 - 500 }),
+        json({
+          type: 'user.registered',
+          userId: '1001',
+          parentId: '1000',
+          rebateRate: '0.065',
+          registeredAt: t0 - 500,
+        }),
         json(bet('1', '1001', '60')),
         json(bet('2', '1001', '60', 1)),
         json(bet('3', '1001', '400', 2)),
       ]);
-      assert.deepEqual(results.map((result) => result.status), ['applied', 'applied', 'applied', 'applied', 'applied']);
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['applied', 'applied', 'applied', 'applied', 'applied'],
+      );
       assert.equal(stats.vipChanges, 2);
       const state = (await fixture.store.vipStates.getMany(['1001'])).get('1001');
       assert.equal(state?.state.level, 2);
       assert.equal(state?.ladderVersion, 1);
       const events = await vipOutbox('1001');
       assert.deepEqual(
-        events.map((event) => [event.fromLevel, event.toLevel, event.reason, (event.cause as { betId: string }).betId, event.seq, event.ruleVersion]),
+        events.map((event) => [
+          event.fromLevel,
+          event.toLevel,
+          event.reason,
+          (event.cause as { betId: string }).betId,
+          event.seq,
+          event.ruleVersion,
+        ]),
         [
           [0, 1, 'promotion', '2', 1, 1],
           [1, 2, 'promotion', '3', 2, 1],
@@ -117,13 +140,23 @@ for (const backend of sqlBackends) {
     });
 
     test('the same batch delivered again changes nothing and reports duplicates', async () => {
-      const batch = [json(bet('10', '2001', '30')), json(bet('11', '2001', '30', 1)), json({ type: 'period.closed', gameId: 'ssc', periodId: 'p9', closedAt: t0 })];
+      const batch = [
+        json(bet('10', '2001', '30')),
+        json(bet('11', '2001', '30', 1)),
+        json({ type: 'period.closed', gameId: 'ssc', periodId: 'p9', closedAt: t0 }),
+      ];
       const first = await ingestBatch(deps, batch);
-      assert.deepEqual(first.results.map((result) => result.status), ['applied', 'applied', 'applied']);
+      assert.deepEqual(
+        first.results.map((result) => result.status),
+        ['applied', 'applied', 'applied'],
+      );
       const outboxBefore = await fixture.store.outbox.count();
       const totalsBefore = await fixture.store.metrics.totals(['2001']);
       const second = await ingestBatch(deps, batch);
-      assert.deepEqual(second.results.map((result) => result.status), ['duplicate', 'duplicate', 'duplicate']);
+      assert.deepEqual(
+        second.results.map((result) => result.status),
+        ['duplicate', 'duplicate', 'duplicate'],
+      );
       assert.equal(await fixture.store.outbox.count(), outboxBefore);
       assert.deepEqual(await fixture.store.metrics.totals(['2001']), totalsBefore);
     });
@@ -134,7 +167,12 @@ for (const backend of sqlBackends) {
       const { results } = await ingestBatch(deps, [fromLog(text)]);
       assert.equal(results[0]?.status, 'rejected');
       assert.equal(results[0]?.error?.code, 'bet_conflict');
-      const dlq = (await fixture.store.outbox.readBatch(10_000)).filter((record) => record.topic === 'dlq').map((record) => JSON.parse(record.payload) as { original: string; topic: string; offset: unknown; error: { code: string } });
+      const dlq = (await fixture.store.outbox.readBatch(10_000))
+        .filter((record) => record.topic === 'dlq')
+        .map(
+          (record) =>
+            JSON.parse(record.payload) as { original: string; topic: string; offset: unknown; error: { code: string } },
+        );
       const entry = dlq.find((record) => record.original === text);
       assert.equal(entry?.error.code, 'bet_conflict');
       assert.equal(entry?.topic, 'tiernet.bets');
@@ -147,7 +185,11 @@ for (const backend of sqlBackends) {
       assert.equal((await fixture.store.vipStates.getMany(['4001'])).get('4001')?.state.level, 1);
       const { results } = await ingestBatch(deps, [json({ type: 'bet.voided', betId: '30', voidedAt: t0 + 120_000 })]);
       assert.equal(results[0]?.status, 'applied');
-      assert.deepEqual((await fixture.store.metrics.totals(['4001'])).get('4001'), { userId: '4001', turnoverMinor: 100_000n, betCount: 1 });
+      assert.deepEqual((await fixture.store.metrics.totals(['4001'])).get('4001'), {
+        userId: '4001',
+        turnoverMinor: 100_000n,
+        betCount: 1,
+      });
       assert.equal((await fixture.store.vipStates.getMany(['4001'])).get('4001')?.state.level, 1);
       const again = await ingestBatch(deps, [json({ type: 'bet.voided', betId: '30', voidedAt: t0 + 120_000 })]);
       assert.equal(again.results[0]?.status, 'duplicate');
@@ -159,15 +201,26 @@ for (const backend of sqlBackends) {
       assert.equal(early.results[0]?.status, 'applied');
       await ingestBatch(deps, [json(bet('40', '5001', '999'))]);
       assert.notEqual((await fixture.store.bets.getMany(['40'])).get('40')?.voidedAtMs, null);
-      assert.deepEqual((await fixture.store.metrics.totals(['5001'])).get('5001'), { userId: '5001', turnoverMinor: 0n, betCount: 0 });
+      assert.deepEqual((await fixture.store.metrics.totals(['5001'])).get('5001'), {
+        userId: '5001',
+        turnoverMinor: 0n,
+        betCount: 0,
+      });
       // The same within one batch: the void is not left pending, and a redelivery changes nothing.
       const batch = [json({ type: 'bet.voided', betId: '41', voidedAt: t0 }), json(bet('41', '5002', '999'))];
       await ingestBatch(deps, batch);
       assert.notEqual((await fixture.store.bets.getMany(['41'])).get('41')?.voidedAtMs, null);
       assert.equal((await fixture.store.pendingVoids.take(['41'])).size, 0);
       const again = await ingestBatch(deps, batch);
-      assert.deepEqual(again.results.map((result) => result.status), ['duplicate', 'duplicate']);
-      assert.deepEqual((await fixture.store.metrics.totals(['5002'])).get('5002'), { userId: '5002', turnoverMinor: 0n, betCount: 0 });
+      assert.deepEqual(
+        again.results.map((result) => result.status),
+        ['duplicate', 'duplicate'],
+      );
+      assert.deepEqual((await fixture.store.metrics.totals(['5002'])).get('5002'), {
+        userId: '5002',
+        turnoverMinor: 0n,
+        betCount: 0,
+      });
     });
 
     test('a bet from an unknown user creates a placeholder that registration completes', async () => {
@@ -175,10 +228,15 @@ for (const backend of sqlBackends) {
       const placeholder = (await fixture.store.users.getMany(['6001'])).get('6001');
       assert.equal(placeholder?.placeholder, true);
       assert.equal(placeholder?.parentId, null);
-      const { results } = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6001', parentId: '1000', rebateRate: '0.05', registeredAt: t0 })]);
+      const { results } = await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6001', parentId: '1000', rebateRate: '0.05', registeredAt: t0 }),
+      ]);
       assert.equal(results[0]?.status, 'applied');
       const completed = (await fixture.store.users.getMany(['6001'])).get('6001');
-      assert.deepEqual([completed?.placeholder, completed?.parentId, completed?.rebateRatePpm, completed?.depth], [false, '1000', 50_000, 1]);
+      assert.deepEqual(
+        [completed?.placeholder, completed?.parentId, completed?.rebateRatePpm, completed?.depth],
+        [false, '1000', 50_000, 1],
+      );
     });
 
     test('direct counts stay exact when a child registers before its parent in one batch, and across batches', async () => {
@@ -187,7 +245,9 @@ for (const backend of sqlBackends) {
         json({ type: 'user.registered', userId: '6100', rebateRate: '0.02', registeredAt: t0 }),
         json({ type: 'user.registered', userId: '6102', parentId: '6100', rebateRate: '0.01', registeredAt: t0 }),
       ]);
-      await ingestBatch(deps, [json({ type: 'user.registered', userId: '6103', parentId: '6100', rebateRate: '0', registeredAt: t0 })]);
+      await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6103', parentId: '6100', rebateRate: '0', registeredAt: t0 }),
+      ]);
       const users = await fixture.store.users.getMany(['6100', '6101', '6103']);
       assert.equal(users.get('6100')?.directCount, 3);
       assert.equal(users.get('6100')?.placeholder, false);
@@ -202,36 +262,62 @@ for (const backend of sqlBackends) {
         json({ type: 'user.registered', userId: '6202', parentId: '6201', rebateRate: '0.01', registeredAt: t0 }),
       ]);
       assert.deepEqual((await fixture.store.users.getMany(['6200'])).get('6200')?.placeholder, true);
-      const inverted = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6200', parentId: '1000', rebateRate: '0.01', registeredAt: t0 })]);
+      const inverted = await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6200', parentId: '1000', rebateRate: '0.01', registeredAt: t0 }),
+      ]);
       assert.equal(inverted.results[0]?.error?.code, 'rate_below_child');
       assert.match(inverted.results[0]?.error?.message ?? '', /6200.*6201/);
-      const cycle = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6200', parentId: '6202', rebateRate: '0.05', registeredAt: t0 })]);
+      const cycle = await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6200', parentId: '6202', rebateRate: '0.05', registeredAt: t0 }),
+      ]);
       assert.equal(cycle.results[0]?.error?.code, 'move_cycle');
-      assert.equal((await fixture.store.users.getMany(['6200'])).get('6200')?.placeholder, true, 'a refused attachment changes nothing');
-      const attached = await ingestBatch(deps, [json({ type: 'user.registered', userId: '6200', parentId: '1000', rebateRate: '0.05', registeredAt: t0 })]);
+      assert.equal(
+        (await fixture.store.users.getMany(['6200'])).get('6200')?.placeholder,
+        true,
+        'a refused attachment changes nothing',
+      );
+      const attached = await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '6200', parentId: '1000', rebateRate: '0.05', registeredAt: t0 }),
+      ]);
       assert.equal(attached.results[0]?.status, 'applied');
       const users = await fixture.store.users.getMany(['6200', '6201', '6202']);
-      assert.deepEqual(['6200', '6201', '6202'].map((id) => users.get(id)?.depth), [1, 2, 3]);
+      assert.deepEqual(
+        ['6200', '6201', '6202'].map((id) => users.get(id)?.depth),
+        [1, 2, 3],
+      );
       assert.deepEqual([users.get('6200')?.placeholder, users.get('6200')?.parentId], [false, '1000']);
     });
 
     test('a rate above the parent is refused and nothing is written', async () => {
-      const { results } = await ingestBatch(deps, [json({ type: 'user.registered', userId: '7001', parentId: '1000', rebateRate: '0.09', registeredAt: t0 })]);
+      const { results } = await ingestBatch(deps, [
+        json({ type: 'user.registered', userId: '7001', parentId: '1000', rebateRate: '0.09', registeredAt: t0 }),
+      ]);
       assert.equal(results[0]?.error?.code, 'rate_above_parent');
       assert.match(results[0]?.error?.message ?? '', /7001.*1000/);
       assert.equal((await fixture.store.users.getMany(['7001'])).size, 0);
     });
 
     test('bets and voids reaching a period already claimed by a settlement become adjustments', async () => {
-      await ingestBatch(deps, [json({ ...bet('70', '9001', '30'), periodId: 'claimed' }), json({ type: 'period.closed', gameId: 'ssc', periodId: 'claimed', closedAt: t0 })]);
-      await fixture.database.db.insertInto('settlement_periods').values({ game_id: 'ssc', period_id: 'claimed', settlement_id: 's-1' }).execute();
+      await ingestBatch(deps, [
+        json({ ...bet('70', '9001', '30'), periodId: 'claimed' }),
+        json({ type: 'period.closed', gameId: 'ssc', periodId: 'claimed', closedAt: t0 }),
+      ]);
+      await fixture.database.db
+        .insertInto('settlement_periods')
+        .values({ game_id: 'ssc', period_id: 'claimed', settlement_id: 's-1' })
+        .execute();
       await ingestBatch(deps, [
         json({ ...bet('71', '9001', '12.5'), periodId: 'claimed' }),
         json({ type: 'bet.voided', betId: '70', voidedAt: t0 + 60_000 }),
         json({ ...bet('72', '9001', '5'), periodId: 'claimed' }),
         json({ type: 'bet.voided', betId: '72', voidedAt: t0 + 60_000 }),
       ]);
-      const rows = await fixture.database.db.selectFrom('bet_adjustments').select(['bet_id', 'kind', 'amount_minor']).where('user_id', '=', '9001').orderBy('bet_id').execute();
+      const rows = await fixture.database.db
+        .selectFrom('bet_adjustments')
+        .select(['bet_id', 'kind', 'amount_minor'])
+        .where('user_id', '=', '9001')
+        .orderBy('bet_id')
+        .execute();
       assert.deepEqual(
         rows.map((row) => [String(row.bet_id), row.kind, BigInt(row.amount_minor)]),
         [
@@ -256,8 +342,16 @@ for (const backend of sqlBackends) {
       ];
       const good = JSON.stringify(bet('65', '8001', '5'));
       const { results } = await ingestBatch(deps, [...cases.map(([text]) => fromLog(text)), fromLog(good)]);
-      assert.deepEqual(results.map((result) => result.error?.code ?? result.status), [...cases.map(([, code]) => code), 'applied']);
-      const dlq = (await fixture.store.outbox.readBatch(10_000)).filter((record) => record.topic === 'dlq').map((record) => JSON.parse(record.payload) as { original: string; topic: string; offset: unknown; error: { code: string } });
+      assert.deepEqual(
+        results.map((result) => result.error?.code ?? result.status),
+        [...cases.map(([, code]) => code), 'applied'],
+      );
+      const dlq = (await fixture.store.outbox.readBatch(10_000))
+        .filter((record) => record.topic === 'dlq')
+        .map(
+          (record) =>
+            JSON.parse(record.payload) as { original: string; topic: string; offset: unknown; error: { code: string } },
+        );
       for (const [text, code] of cases) {
         assert.equal(dlq.find((record) => record.original === text)?.error.code, code, text);
       }

@@ -22,11 +22,17 @@ const badPlan: Migration[] = [
 ];
 
 async function provesFailureIsNamed(database: SqlDatabase): Promise<void> {
-  await assert.rejects(migrate(database, 0, () => {}, badPlan), (error: unknown) => {
-    assert.equal(isTiernetError(error, 'migration_failed'), true);
-    assert.match((error as Error).message, /migration 1 \(broken\) failed at statement: CREATE TABLE IF NOT EXISTS .broken_table./);
-    return true;
-  });
+  await assert.rejects(
+    migrate(database, 0, () => {}, badPlan),
+    (error: unknown) => {
+      assert.equal(isTiernetError(error, 'migration_failed'), true);
+      assert.match(
+        (error as Error).message,
+        /migration 1 \(broken\) failed at statement: CREATE TABLE IF NOT EXISTS .broken_table./,
+      );
+      return true;
+    },
+  );
   const recorded = await database.db.selectFrom('schema_migrations').selectAll().execute();
   assert.equal(recorded.length, 0, 'a failed migration is not recorded');
   const report = await migrate(database, 0);

@@ -69,18 +69,29 @@ interface Operation {
   readonly summary?: string;
   readonly parameters?: readonly { readonly in: string; readonly name: string }[];
   readonly requestBody?: unknown;
-  readonly responses?: Readonly<Record<string, { readonly content?: Readonly<Record<string, { readonly schema?: JsonSchema }>> }>>;
+  readonly responses?: Readonly<
+    Record<string, { readonly content?: Readonly<Record<string, { readonly schema?: JsonSchema }>> }>
+  >;
 }
 
 interface OpenApiDocument {
   readonly paths: Readonly<Record<string, Partial<Record<(typeof httpMethods)[number], Operation>>>>;
 }
 
-const isEmptyRecord = (record: Readonly<Record<string, unknown>> | undefined): boolean => record === undefined || Object.keys(record).length === 0;
+const isEmptyRecord = (record: Readonly<Record<string, unknown>> | undefined): boolean =>
+  record === undefined || Object.keys(record).length === 0;
 
 /** A schema that says nothing about its value: no type, no shape, no constraint. */
 function saysNothing(schema: JsonSchema): boolean {
-  if (schema.anyOf || schema.oneOf || schema.allOf || schema.$ref !== undefined || schema.const !== undefined || schema.enum) return false;
+  if (
+    schema.anyOf ||
+    schema.oneOf ||
+    schema.allOf ||
+    schema.$ref !== undefined ||
+    schema.const !== undefined ||
+    schema.enum
+  )
+    return false;
   if (schema.type === undefined) return true;
   const isObject = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object'));
   const isMap = typeof schema.additionalProperties === 'object' || !isEmptyRecord(schema.patternProperties);
@@ -90,10 +101,13 @@ function saysNothing(schema: JsonSchema): boolean {
 function childrenOf(schema: JsonSchema): [string, JsonSchema][] {
   const children: [string, JsonSchema][] = [];
   for (const [name, child] of Object.entries(schema.properties ?? {})) children.push([`/properties/${name}`, child]);
-  for (const [pattern, child] of Object.entries(schema.patternProperties ?? {})) children.push([`/patternProperties/${pattern}`, child]);
-  if (typeof schema.additionalProperties === 'object') children.push(['/additionalProperties', schema.additionalProperties]);
+  for (const [pattern, child] of Object.entries(schema.patternProperties ?? {}))
+    children.push([`/patternProperties/${pattern}`, child]);
+  if (typeof schema.additionalProperties === 'object')
+    children.push(['/additionalProperties', schema.additionalProperties]);
   if (schema.items !== undefined) children.push(['/items', schema.items]);
-  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) schema[key]?.forEach((child, index) => children.push([`/${key}/${index}`, child]));
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const)
+    schema[key]?.forEach((child, index) => children.push([`/${key}/${index}`, child]));
   return children;
 }
 
@@ -126,7 +140,9 @@ const jsonSchemaOf = (operation: Operation, status: string): JsonSchema | undefi
 
 function isProblemSchema(schema: JsonSchema | undefined): boolean {
   if (schema === undefined) return false;
-  return ['type', 'title', 'status', 'code', 'detail'].every((field) => schema.properties?.[field] !== undefined && (schema.required ?? []).includes(field));
+  return ['type', 'title', 'status', 'code', 'detail'].every(
+    (field) => schema.properties?.[field] !== undefined && (schema.required ?? []).includes(field),
+  );
 }
 
 /** Everything wrong with one operation's documentation; empty when it is complete. */
@@ -140,15 +156,19 @@ function operationFaults(path: string, operation: Operation): string[] {
   for (const status of successes) {
     const schema = jsonSchemaOf(operation, status);
     if (schema === undefined) faults.push(`${status}: no JSON response schema`);
-    else if (!hasShape(schema)) faults.push(`${status}: the response schema has no shape (no properties, items or described union)`);
-    else for (const pointer of undescribedOpenNodes(schema)) faults.push(`${status}: open schema without a description at ${pointer}`);
+    else if (!hasShape(schema))
+      faults.push(`${status}: the response schema has no shape (no properties, items or described union)`);
+    else
+      for (const pointer of undescribedOpenNodes(schema))
+        faults.push(`${status}: open schema without a description at ${pointer}`);
   }
   const needsProblem = (status: string, why: string) => {
     if (!isProblemSchema(jsonSchemaOf(operation, status))) faults.push(`${status} problem response missing (${why})`);
   };
   needsProblem('401', 'every /v1 route takes a bearer token');
   needsProblem('403', 'every /v1 route takes a bearer token');
-  if ((operation.parameters ?? []).length > 0 || operation.requestBody !== undefined) needsProblem('400', 'it has input that can be refused');
+  if ((operation.parameters ?? []).length > 0 || operation.requestBody !== undefined)
+    needsProblem('400', 'it has input that can be refused');
   if (path.includes('{')) needsProblem('404', 'its path names something that may not exist');
   return faults;
 }
@@ -159,7 +179,9 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
   let service: RunningService;
 
   before(async () => {
-    const config = loadConfig({ env: { TIERNET_DATA_DIR: dataDir, TIERNET_PORT: '0', TIERNET_HOST: '127.0.0.1', TIERNET_ADMIN_TOKEN: token } });
+    const config = loadConfig({
+      env: { TIERNET_DATA_DIR: dataDir, TIERNET_PORT: '0', TIERNET_HOST: '127.0.0.1', TIERNET_ADMIN_TOKEN: token },
+    });
     runtime = await openRuntime(config, pino({ level: 'silent' }));
     await runtime.migrate();
     service = await startService(runtime, { version: 'test', reviewIntervalMs: 60_000 });
@@ -192,22 +214,57 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
   });
 
   test('the checks reject a route without a response schema, or with an open one', () => {
-    const problem = { content: { 'application/json': { schema: { type: 'object', required: ['type', 'title', 'status', 'code', 'detail'], properties: { type: {}, title: {}, status: {}, code: {}, detail: {} } } } } };
+    const problem = {
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['type', 'title', 'status', 'code', 'detail'],
+            properties: { type: {}, title: {}, status: {}, code: {}, detail: {} },
+          },
+        },
+      },
+    };
     const problems = { 400: problem, 401: problem, 403: problem, 404: problem };
     const base = { tags: ['t'], summary: 's', parameters: [{ in: 'path', name: 'id' }] };
-    const withBody = (schema: JsonSchema | undefined): Operation => ({ ...base, responses: { 200: schema === undefined ? {} : { content: { 'application/json': { schema } } }, ...problems } });
-    assert.deepEqual(operationFaults('/v1/x/{id}', withBody({ type: 'object', properties: { a: { type: 'string' } } })), []);
+    const withBody = (schema: JsonSchema | undefined): Operation => ({
+      ...base,
+      responses: { 200: schema === undefined ? {} : { content: { 'application/json': { schema } } }, ...problems },
+    });
+    assert.deepEqual(
+      operationFaults('/v1/x/{id}', withBody({ type: 'object', properties: { a: { type: 'string' } } })),
+      [],
+    );
     assert.deepEqual(operationFaults('/v1/x/{id}', withBody(undefined)), ['200: no JSON response schema']);
-    assert.equal(operationFaults('/v1/x/{id}', withBody({ type: 'object', additionalProperties: true })).length, 1, 'an empty object (the old JsonObject)');
-    assert.deepEqual(operationFaults('/v1/x/{id}', withBody({ type: 'object', properties: { doc: {} } })), ['200: open schema without a description at /properties/doc']);
-    assert.deepEqual(operationFaults('/v1/x/{id}', withBody({ type: 'object', properties: { doc: { description: 'as written' } } })), []);
-    assert.deepEqual(operationFaults('/v1/x/{id}', withBody({ type: 'object', additionalProperties: { type: 'string' } })), [], 'a map has a shape');
-    assert.deepEqual(operationFaults('/v1/x/{id}', { ...base, responses: { 200: withBody({ type: 'array', items: { type: 'string' } }).responses?.[200] ?? {} } }), [
-      '401 problem response missing (every /v1 route takes a bearer token)',
-      '403 problem response missing (every /v1 route takes a bearer token)',
-      '400 problem response missing (it has input that can be refused)',
-      '404 problem response missing (its path names something that may not exist)',
+    assert.equal(
+      operationFaults('/v1/x/{id}', withBody({ type: 'object', additionalProperties: true })).length,
+      1,
+      'an empty object (the old JsonObject)',
+    );
+    assert.deepEqual(operationFaults('/v1/x/{id}', withBody({ type: 'object', properties: { doc: {} } })), [
+      '200: open schema without a description at /properties/doc',
     ]);
+    assert.deepEqual(
+      operationFaults('/v1/x/{id}', withBody({ type: 'object', properties: { doc: { description: 'as written' } } })),
+      [],
+    );
+    assert.deepEqual(
+      operationFaults('/v1/x/{id}', withBody({ type: 'object', additionalProperties: { type: 'string' } })),
+      [],
+      'a map has a shape',
+    );
+    assert.deepEqual(
+      operationFaults('/v1/x/{id}', {
+        ...base,
+        responses: { 200: withBody({ type: 'array', items: { type: 'string' } }).responses?.[200] ?? {} },
+      }),
+      [
+        '401 problem response missing (every /v1 route takes a bearer token)',
+        '403 problem response missing (every /v1 route takes a bearer token)',
+        '400 problem response missing (it has input that can be refused)',
+        '404 problem response missing (its path names something that may not exist)',
+      ],
+    );
   });
 
   test('/docs serves the HTML explorer without a token', async () => {
@@ -239,15 +296,25 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
         adminToken: token,
         version: 'test',
         mutationsPerMinute: 0,
-        routes: [capture, eventRoutes({ ingest: runtime.ingest, afterIngest: () => {} }), vipRoutes(runtime.vip), groupRoutes({ groups: runtime.groups })],
+        routes: [
+          capture,
+          eventRoutes({ ingest: runtime.ingest, afterIngest: () => {} }),
+          vipRoutes(runtime.vip),
+          groupRoutes({ groups: runtime.groups }),
+        ],
       });
     });
     after(async () => {
       await app.close();
     });
 
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are JSON; the assertions read nested fields
-    const roundTrip = async (method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, status: number, payload?: unknown): Promise<Record<string, any>> => {
+    const roundTrip = async (
+      method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+      url: string,
+      status: number,
+      payload?: unknown,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are JSON; the assertions read nested fields
+    ): Promise<Record<string, any>> => {
       produced = undefined;
       const response = await app.inject({
         method,
@@ -268,8 +335,20 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
         timezone: 'UTC',
         levels: [
           { level: 0, name: 'Member' },
-          { level: 1, name: 'Bronze', promote: { turnoverLifetime: '100' }, keep: { turnover30d: '100', betCount30d: 2 }, policy: { 'rebate.maxPerSettlement': '50' } },
-          { level: 2, name: 'Silver', promote: { turnoverLifetime: '1000', betCount30d: 5 }, keep: { turnover30d: '500' }, policy: { 'rebate.maxPerSettlement': '40' } },
+          {
+            level: 1,
+            name: 'Bronze',
+            promote: { turnoverLifetime: '100' },
+            keep: { turnover30d: '100', betCount30d: 2 },
+            policy: { 'rebate.maxPerSettlement': '50' },
+          },
+          {
+            level: 2,
+            name: 'Silver',
+            promote: { turnoverLifetime: '1000', betCount30d: 5 },
+            keep: { turnover30d: '500' },
+            policy: { 'rebate.maxPerSettlement': '40' },
+          },
           { level: 3, name: 'Gold' },
         ],
         demotion: { mode: 'one_down', cycleDays: 30, graceDays: 3 },
@@ -281,10 +360,38 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
 
       await roundTrip('POST', '/v1/events', 200, {
         events: [
-          { type: 'user.registered', userId: '7100', rebateRate: '0.05', registeredAt: nowMs - 2 * dayMs, tags: ['whale'] },
-          { type: 'user.registered', userId: '7101', parentId: '7100', rebateRate: '0.02', registeredAt: nowMs - dayMs },
-          { type: 'bet.placed', betId: '71001', userId: '7101', gameId: 'g', periodId: 'p1', amount: '150', placedAt: nowMs - 60_000 },
-          { type: 'bet.placed', betId: '71002', userId: '7101', gameId: 'g', periodId: 'p1', amount: '25.5', placedAt: nowMs - 30_000 },
+          {
+            type: 'user.registered',
+            userId: '7100',
+            rebateRate: '0.05',
+            registeredAt: nowMs - 2 * dayMs,
+            tags: ['whale'],
+          },
+          {
+            type: 'user.registered',
+            userId: '7101',
+            parentId: '7100',
+            rebateRate: '0.02',
+            registeredAt: nowMs - dayMs,
+          },
+          {
+            type: 'bet.placed',
+            betId: '71001',
+            userId: '7101',
+            gameId: 'g',
+            periodId: 'p1',
+            amount: '150',
+            placedAt: nowMs - 60_000,
+          },
+          {
+            type: 'bet.placed',
+            betId: '71002',
+            userId: '7101',
+            gameId: 'g',
+            periodId: 'p1',
+            amount: '25.5',
+            placedAt: nowMs - 30_000,
+          },
         ],
       });
       const user = await roundTrip('GET', '/v1/users/7101', 200);
@@ -299,9 +406,25 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
       assert.notEqual(explain.rise.metrics, null);
       assert.equal(typeof explain.keep.ifJudgedNow.reason, 'string');
 
-      const overridden = await roundTrip('PUT', '/v1/users/7101/vip', 200, { kind: 'floor', level: 2, reason: 'ticket 42', actor: 'ops', expiresAt: new Date(nowMs + 10 * dayMs).toISOString() });
-      assert.deepEqual(overridden.vip.override, { kind: 'floor', level: 2, reason: 'ticket 42', actor: 'ops', expiresAt: new Date(nowMs + 10 * dayMs).toISOString() });
-      const frozen = await roundTrip('PUT', '/v1/users/7101/vip', 200, { kind: 'freeze', reason: 'audit', actor: 'ops' });
+      const overridden = await roundTrip('PUT', '/v1/users/7101/vip', 200, {
+        kind: 'floor',
+        level: 2,
+        reason: 'ticket 42',
+        actor: 'ops',
+        expiresAt: new Date(nowMs + 10 * dayMs).toISOString(),
+      });
+      assert.deepEqual(overridden.vip.override, {
+        kind: 'floor',
+        level: 2,
+        reason: 'ticket 42',
+        actor: 'ops',
+        expiresAt: new Date(nowMs + 10 * dayMs).toISOString(),
+      });
+      const frozen = await roundTrip('PUT', '/v1/users/7101/vip', 200, {
+        kind: 'freeze',
+        reason: 'audit',
+        actor: 'ops',
+      });
       assert.equal(frozen.vip.override.expiresAt, null);
       const explained = await roundTrip('GET', '/v1/users/7101/explain', 200);
       assert.equal(explained.rise.blockedBy, 'freeze');
@@ -311,8 +434,12 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
 
       const history = await roundTrip('GET', '/v1/users/7101/vip-history?limit=50', 200);
       const kinds = history.items.map((row: { cause: { kind: string } | null }) => row.cause?.kind);
-      for (const kind of ['bet', 'override', 'override_removed']) assert.ok(kinds.includes(kind), `a ${kind} cause in ${JSON.stringify(kinds)}`);
-      assert.ok(history.items.some((row: { cause: Record<string, unknown> | null }) => row.cause?.override !== undefined), 'nested override inside a cause');
+      for (const kind of ['bet', 'override', 'override_removed'])
+        assert.ok(kinds.includes(kind), `a ${kind} cause in ${JSON.stringify(kinds)}`);
+      assert.ok(
+        history.items.some((row: { cause: Record<string, unknown> | null }) => row.cause?.override !== undefined),
+        'nested override inside a cause',
+      );
       await roundTrip('GET', '/v1/users/7100', 200);
       await roundTrip('GET', '/v1/users/7100/explain', 200);
     });
@@ -327,24 +454,51 @@ describe('OpenAPI on the service as `tiernet serve` builds it (embedded backends
         policy: { 'rebate.maxPerSettlement': '25', 'attributes.lounge': 'gold', 'attributes.seats': 2 },
       });
       assert.notEqual(dynamic.membership, null);
-      assert.deepEqual(dynamic.policy, { 'attributes.lounge': 'gold', 'attributes.seats': 2, 'rebate.maxPerSettlement': '25.0000' });
-      await roundTrip('POST', '/v1/groups', 201, { id: 'openapi.manual', name: 'Manual', kind: 'static', policy: { 'rebate.enabled': false } });
-      const preview = await roundTrip('POST', '/v1/groups/preview', 200, { rule: { field: 'user.tags', op: 'has', value: 'whale' }, sampleSize: 5 });
+      assert.deepEqual(dynamic.policy, {
+        'attributes.lounge': 'gold',
+        'attributes.seats': 2,
+        'rebate.maxPerSettlement': '25.0000',
+      });
+      await roundTrip('POST', '/v1/groups', 201, {
+        id: 'openapi.manual',
+        name: 'Manual',
+        kind: 'static',
+        policy: { 'rebate.enabled': false },
+      });
+      const preview = await roundTrip('POST', '/v1/groups/preview', 200, {
+        rule: { field: 'user.tags', op: 'has', value: 'whale' },
+        sampleSize: 5,
+      });
       assert.ok(preview.sample.includes('7100'));
       assert.equal((await roundTrip('GET', '/v1/groups/openapi.whales', 200)).memberCount, 2);
       assert.ok((await roundTrip('GET', '/v1/groups?limit=10', 200)).items.length >= 2);
-      assert.deepEqual((await roundTrip('POST', '/v1/groups/openapi.manual/members', 200, { userIds: ['7100', '7101'] })).added, ['7100', '7101']);
-      assert.equal((await roundTrip('DELETE', '/v1/groups/openapi.manual/members', 200, { userIds: ['7100'] })).removed.length, 1);
+      assert.deepEqual(
+        (await roundTrip('POST', '/v1/groups/openapi.manual/members', 200, { userIds: ['7100', '7101'] })).added,
+        ['7100', '7101'],
+      );
+      assert.equal(
+        (await roundTrip('DELETE', '/v1/groups/openapi.manual/members', 200, { userIds: ['7100'] })).removed.length,
+        1,
+      );
       assert.equal((await roundTrip('GET', '/v1/groups/openapi.whales/members', 200)).items.length, 2);
 
       const policy = await roundTrip('GET', '/v1/users/7101/policy', 200);
       assert.equal(policy.policy['rebate.enabled'].value, false);
       assert.equal(policy.policy['attributes.seats'].contributions[0].source.kind, 'group');
       assert.equal(policy.vipLevel, 2, 'the floor lifted the user to Silver');
-      assert.deepEqual(policy.policy['rebate.maxPerSettlement'].contributions.map((item: { source: { kind: string } }) => item.source.kind), ['group', 'vip_level']);
+      assert.deepEqual(
+        policy.policy['rebate.maxPerSettlement'].contributions.map(
+          (item: { source: { kind: string } }) => item.source.kind,
+        ),
+        ['group', 'vip_level'],
+      );
       assert.equal(policy.policy['bet.maxAmount'], null);
 
-      const replaced = await roundTrip('PUT', '/v1/groups/openapi.whales', 200, { name: 'Whales only', rule: { field: 'user.tags', op: 'has', value: 'whale' }, priority: 4 });
+      const replaced = await roundTrip('PUT', '/v1/groups/openapi.whales', 200, {
+        name: 'Whales only',
+        rule: { field: 'user.tags', op: 'has', value: 'whale' },
+        priority: 4,
+      });
       assert.equal(replaced.ruleVersion, 2);
       assert.equal(replaced.membership.left, 1);
       const deleted = await roundTrip('DELETE', '/v1/groups/openapi.whales', 200);

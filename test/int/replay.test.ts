@@ -52,7 +52,12 @@ for (const backend of sqlBackends) {
 
     before(async () => {
       fixture = await openStoreFixture(backend, 'replay');
-      await fixture.store.ladders.insert({ version: 1, document: JSON.stringify(ladderV1), actor: 't', createdAtMs: t0 });
+      await fixture.store.ladders.insert({
+        version: 1,
+        document: JSON.stringify(ladderV1),
+        actor: 't',
+        createdAtMs: t0,
+      });
       deps = {
         store: fixture.store,
         cache: new MemoryCache({ clock }),
@@ -71,7 +76,12 @@ for (const backend of sqlBackends) {
         { input: { kind: 'json', value: bet('4', '3', '40', 3) } },
         { input: { kind: 'json', value: { type: 'bet.voided', betId: '4', voidedAt: t0 + 10 * 60_000 } } },
       ]);
-      await fixture.store.ladders.insert({ version: 2, document: JSON.stringify(ladderV2), actor: 't', createdAtMs: t0 + 1 });
+      await fixture.store.ladders.insert({
+        version: 2,
+        document: JSON.stringify(ladderV2),
+        actor: 't',
+        createdAtMs: t0 + 1,
+      });
     });
     after(() => fixture.cleanup());
 
@@ -99,16 +109,34 @@ for (const backend of sqlBackends) {
     });
 
     test('a real run writes states, one replay history row and vip.changed per moved user; a second run changes nothing', async () => {
-      const report = await replayVip(replayDeps(), { dryRun: false, rebuildMetrics: true, usersPerPage: 2, betsPerChunk: 1 });
+      const report = await replayVip(replayDeps(), {
+        dryRun: false,
+        rebuildMetrics: true,
+        usersPerPage: 2,
+        betsPerChunk: 1,
+      });
       assert.equal(report.moves.length, 2);
       assert.deepEqual(await levels(), [1, 0, 0]);
       const history = await fixture.store.vipHistory.pageForUser('1', null, 10);
-      assert.deepEqual([history.items[0]?.reason, history.items[0]?.fromLevel, history.items[0]?.toLevel, history.items[0]?.ladderVersion], ['replay', 2, 1, 2]);
-      const events = (await fixture.store.outbox.readBatch(1000)).filter((record) => record.topic === 'vip').map((record) => JSON.parse(record.payload) as { userId: string; reason: string; toLevel: number });
-      assert.deepEqual(events.filter((event) => event.reason === 'replay').map((event) => [event.userId, event.toLevel]), [
-        ['1', 1],
-        ['2', 0],
-      ]);
+      assert.deepEqual(
+        [
+          history.items[0]?.reason,
+          history.items[0]?.fromLevel,
+          history.items[0]?.toLevel,
+          history.items[0]?.ladderVersion,
+        ],
+        ['replay', 2, 1, 2],
+      );
+      const events = (await fixture.store.outbox.readBatch(1000))
+        .filter((record) => record.topic === 'vip')
+        .map((record) => JSON.parse(record.payload) as { userId: string; reason: string; toLevel: number });
+      assert.deepEqual(
+        events.filter((event) => event.reason === 'replay').map((event) => [event.userId, event.toLevel]),
+        [
+          ['1', 1],
+          ['2', 0],
+        ],
+      );
       const totals = await fixture.store.metrics.totals(['1', '3']);
       assert.equal(totals.get('1')?.turnoverMinor, 6_000_000n, 'rebuilt totals equal the bets');
       assert.equal(totals.get('3')?.turnoverMinor, 0n, 'a voided bet counts for nothing after a rebuild');

@@ -24,7 +24,12 @@ const t0 = Date.UTC(2026, 10, 25, 8);
 const json = (value: unknown): IngestItem => ({ input: { kind: 'json', value } });
 
 // A(10%) <- B(6%) <- C(3%), user ids 1, 2, 3 in tree node order 0, 1, 2.
-const tree = { parent: [-1, 0, 1], ratePpm: [100_000, 60_000, 30_000], eligible: [true, true, true], capMinor: [null, null, null] };
+const tree = {
+  parent: [-1, 0, 1],
+  ratePpm: [100_000, 60_000, 30_000],
+  eligible: [true, true, true],
+  capMinor: [null, null, null],
+};
 const nodeOf: Record<string, number> = { '1': 0, '2': 1, '3': 2 };
 const policy = { model: 'differential', selfRebate: true } as const;
 
@@ -39,7 +44,9 @@ function claimedOf(outcome: SettleOutcome) {
 function expectedLedger(bets: readonly [string, bigint][]): Map<string, [bigint, bigint]> {
   const referenceBets: ReferenceBet[] = bets.map(([userId, amountMinor]) => ({ bettor: nodeOf[userId]!, amountMinor }));
   const reference = referenceSettle(tree, referenceBets, policy);
-  return new Map([...reference.lines].map(([node, line]) => [String(node + 1), [line.amountMinor, line.exactMinorPpm]]));
+  return new Map(
+    [...reference.lines].map(([node, line]) => [String(node + 1), [line.amountMinor, line.exactMinorPpm]]),
+  );
 }
 
 function actualLedger(lines: Map<string, LedgerLineRow>): Map<string, [bigint, bigint]> {
@@ -52,12 +59,17 @@ for (const backend of settlementBackends) {
     let lock: DistributedLock;
     let ingest: IngestDependencies;
     let betId = 1_000;
-    const bet = (userId: string, periodId: string, amount: string) => json({ type: 'bet.placed', betId: String((betId += 1)), userId, gameId: 'ssc', periodId, amount, placedAt: t0 });
+    const bet = (userId: string, periodId: string, amount: string) =>
+      json({ type: 'bet.placed', betId: String((betId += 1)), userId, gameId: 'ssc', periodId, amount, placedAt: t0 });
     const voided = (id: number) => json({ type: 'bet.voided', betId: String(id), voidedAt: t0 + 1 });
     const closed = (periodId: string) => json({ type: 'period.closed', gameId: 'ssc', periodId, closedAt: t0 + 2 });
     async function apply(...items: IngestItem[]): Promise<void> {
       const { results } = await ingestBatch(ingest, items);
-      assert.deepEqual(results.map((result) => result.status), items.map(() => 'applied'), JSON.stringify(results));
+      assert.deepEqual(
+        results.map((result) => result.status),
+        items.map(() => 'applied'),
+        JSON.stringify(results),
+      );
     }
 
     before(async () => {
@@ -87,7 +99,13 @@ for (const backend of settlementBackends) {
       await apply(voided(betId), closed('p1')); // C's 20 is voided before the claim: never paid
       const first = claimedOf(await runSettlement(fixture.deps(lock), { periods: null, adjustmentsAlone: false }));
       const firstLines = await fixture.ledger(first.settlementId);
-      assert.deepEqual(actualLedger(firstLines), expectedLedger([['3', 1_000_000n], ['2', 500_000n]]));
+      assert.deepEqual(
+        actualLedger(firstLines),
+        expectedLedger([
+          ['3', 1_000_000n],
+          ['2', 500_000n],
+        ]),
+      );
 
       // After the commit: C's 100 is voided, C bets 40 late in p1, A bets 10 in p2.
       await apply(voided(firstBet), bet('3', 'p1', '40'), bet('1', 'p2', '10'), closed('p2'));
@@ -96,11 +114,21 @@ for (const backend of settlementBackends) {
       assert.equal(second.adjustmentCount, 2, 'the void and the late bet');
       assert.equal(second.turnoverMinor, -1_000_000n + 400_000n + 100_000n);
       // C nets -60: a clawback on C's and B's lines; A earns on -60 and on its own 10.
-      assert.deepEqual(actualLedger(await fixture.ledger(second.settlementId)), expectedLedger([['3', -600_000n], ['1', 100_000n]]));
+      assert.deepEqual(
+        actualLedger(await fixture.ledger(second.settlementId)),
+        expectedLedger([
+          ['3', -600_000n],
+          ['1', 100_000n],
+        ]),
+      );
       const clawback = (await fixture.ledger(second.settlementId)).get('3');
-      assert.equal(clawback?.amountMinor, -18_000n, "C gives back 3% of 60");
+      assert.equal(clawback?.amountMinor, -18_000n, 'C gives back 3% of 60');
       assert.deepEqual(await fixture.ledger(first.settlementId), firstLines, 'committed lines are unchanged');
-      assert.deepEqual(await fixture.settlements.get(first.settlementId), first, 'the committed settlement is unchanged');
+      assert.deepEqual(
+        await fixture.settlements.get(first.settlementId),
+        first,
+        'the committed settlement is unchanged',
+      );
     });
 
     test('bets and voids landing between claim and commit are settled as the period stood at its claim', async () => {
@@ -117,21 +145,35 @@ for (const backend of settlementBackends) {
           },
         },
       });
-      const during = claimedOf(await runSettlement(deps, { periods: [{ gameId: 'ssc', periodId: 'p3' }], adjustmentsAlone: false }));
+      const during = claimedOf(
+        await runSettlement(deps, { periods: [{ gameId: 'ssc', periodId: 'p3' }], adjustmentsAlone: false }),
+      );
       assert.ok(lateBetId > 0);
-      assert.deepEqual(actualLedger(await fixture.ledger(during.settlementId)), expectedLedger([['3', 2_000_000n]]), 'as claimed: the 200 counts, the late 30 does not');
+      assert.deepEqual(
+        actualLedger(await fixture.ledger(during.settlementId)),
+        expectedLedger([['3', 2_000_000n]]),
+        'as claimed: the 200 counts, the late 30 does not',
+      );
 
       const next = claimedOf(await runSettlement(fixture.deps(lock), { periods: null, adjustmentsAlone: true }));
       assert.deepEqual(next.periods, [], 'adjustments alone, on request');
       assert.equal(next.adjustmentCount, 2);
-      assert.deepEqual(actualLedger(await fixture.ledger(next.settlementId)), expectedLedger([['3', -2_000_000n], ['2', 300_000n]]));
+      assert.deepEqual(
+        actualLedger(await fixture.ledger(next.settlementId)),
+        expectedLedger([
+          ['3', -2_000_000n],
+          ['2', 300_000n],
+        ]),
+      );
       // Together: exactly the final state (the 200 voided, B's 30 placed).
       const together = new Map<string, bigint>();
       for (const settlement of [during, next]) {
-        for (const [userId, line] of await fixture.ledger(settlement.settlementId)) together.set(userId, (together.get(userId) ?? 0n) + line.exactMinorPpm);
+        for (const [userId, line] of await fixture.ledger(settlement.settlementId))
+          together.set(userId, (together.get(userId) ?? 0n) + line.exactMinorPpm);
       }
       const final = expectedLedger([['2', 300_000n]]);
-      for (const [userId, exact] of together) assert.equal(exact, final.get(userId)?.[1] ?? 0n, `exact rebate of ${userId} over both settlements`);
+      for (const [userId, exact] of together)
+        assert.equal(exact, final.get(userId)?.[1] ?? 0n, `exact rebate of ${userId} over both settlements`);
     });
 
     test('pending adjustments alone wait for a period under the automatic trigger, and settle when asked', async () => {

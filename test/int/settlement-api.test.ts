@@ -32,7 +32,9 @@ for (const backend of settlementBackends) {
     let relayNotified = 0;
 
     async function call(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<Reply> {
-      const response = await app.inject(payload === undefined ? { method, url } : { method, url, payload: payload as Record<string, unknown> });
+      const response = await app.inject(
+        payload === undefined ? { method, url } : { method, url, payload: payload as Record<string, unknown> },
+      );
       return { status: response.statusCode, body: response.json() };
     }
 
@@ -71,24 +73,44 @@ for (const backend of settlementBackends) {
     test('rebate policy: version 0 is the default; PUT stores a new version; a bad one is 400 at its path', async () => {
       const initial = await call('GET', '/v1/rebates/policy');
       assert.equal(initial.status, 200);
-      assert.deepEqual(initial.body, { version: 0, policy: { model: 'differential', selfRebate: true }, actor: null, createdAt: null });
-      const bad = await call('PUT', '/v1/rebates/policy', { model: 'per_level', selfRate: '0.01', rates: ['0.005', 'x'] });
+      assert.deepEqual(initial.body, {
+        version: 0,
+        policy: { model: 'differential', selfRebate: true },
+        actor: null,
+        createdAt: null,
+      });
+      const bad = await call('PUT', '/v1/rebates/policy', {
+        model: 'per_level',
+        selfRate: '0.01',
+        rates: ['0.005', 'x'],
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.body['code'], 'rate_not_decimal');
       assert.equal(bad.body['field'], '/rates/1');
       const unknownKey = await call('PUT', '/v1/rebates/policy', { model: 'differential', selfrebate: false });
-      assert.deepEqual([unknownKey.status, unknownKey.body['code'], unknownKey.body['field']], [400, 'policy_invalid', '/selfrebate']);
+      assert.deepEqual(
+        [unknownKey.status, unknownKey.body['code'], unknownKey.body['field']],
+        [400, 'policy_invalid', '/selfrebate'],
+      );
       const stored = await call('PUT', '/v1/rebates/policy', { model: 'differential', selfRebate: false });
       assert.equal(stored.status, 200);
       assert.equal(stored.body['version'], 1);
       assert.deepEqual(stored.body['policy'], { model: 'differential', selfRebate: false });
       assert.deepEqual((await call('GET', '/v1/rebates/policy')).body['version'], 1);
       const versions = await call('GET', '/v1/rebates/policy/versions');
-      assert.deepEqual(versions.body.items?.map((item) => item['version']), [1]);
+      assert.deepEqual(
+        versions.body.items?.map((item) => item['version']),
+        [1],
+      );
     });
 
     test('POST /v1/settlements with a named period: 201 with the settlement; the lines page by cursor', async () => {
-      const reply = await call('POST', '/v1/settlements', { periods: [{ gameId: 'ssc', periodId: 'p1' }, { gameId: 'ssc', periodId: 'p2' }] });
+      const reply = await call('POST', '/v1/settlements', {
+        periods: [
+          { gameId: 'ssc', periodId: 'p1' },
+          { gameId: 'ssc', periodId: 'p2' },
+        ],
+      });
       assert.equal(reply.status, 201, JSON.stringify(reply.body));
       const settlementId = reply.body['settlementId'] as string;
       // Self rebate off (policy v1), on 150.0001 (1,500,001 minor): C earns nothing, B 3% =
@@ -127,17 +149,38 @@ for (const backend of settlementBackends) {
 
       const first = await call('GET', `/v1/settlements/${settlementId}/lines?limit=1`);
       assert.equal(first.status, 200);
-      assert.deepEqual(first.body.items, [{ beneficiaryId: '1', amount: '6.0000', teamTurnover: '150.0001', exact: '6.0000040000', capped: '0.0000000000' }]);
+      assert.deepEqual(first.body.items, [
+        {
+          beneficiaryId: '1',
+          amount: '6.0000',
+          teamTurnover: '150.0001',
+          exact: '6.0000040000',
+          capped: '0.0000000000',
+        },
+      ]);
       assert.ok(typeof first.body.nextCursor === 'string');
       const second = await call('GET', `/v1/settlements/${settlementId}/lines?limit=1&cursor=${first.body.nextCursor}`);
-      assert.deepEqual(second.body.items, [{ beneficiaryId: '2', amount: '4.5000', teamTurnover: '150.0001', exact: '4.5000030000', capped: '0.0000000000' }]);
+      assert.deepEqual(second.body.items, [
+        {
+          beneficiaryId: '2',
+          amount: '4.5000',
+          teamTurnover: '150.0001',
+          exact: '4.5000030000',
+          capped: '0.0000000000',
+        },
+      ]);
       assert.equal(second.body.nextCursor, null);
     });
 
     test('POST {} settles every closed period; 200 with settlementId null when nothing is due', async () => {
       const again = await call('POST', '/v1/settlements', { periods: [{ gameId: 'ssc', periodId: 'p1' }] });
       assert.equal(again.status, 200);
-      assert.deepEqual(again.body, { settlementId: null, skipped: [{ gameId: 'ssc', periodId: 'p1', reason: 'already_settled' }], resumed: [], morePeriodsDue: false });
+      assert.deepEqual(again.body, {
+        settlementId: null,
+        skipped: [{ gameId: 'ssc', periodId: 'p1', reason: 'already_settled' }],
+        resumed: [],
+        morePeriodsDue: false,
+      });
       await fixture.closePeriods([{ gameId: 'ssc', periodId: 'p2' }]);
       const all = await call('POST', '/v1/settlements', {});
       assert.equal(all.status, 201);
@@ -182,7 +225,13 @@ for (const backend of settlementBackends) {
     test('the routes are in the OpenAPI document', async () => {
       const openapi = await call('GET', '/openapi.json');
       const paths = Object.keys(openapi.body['paths'] as Record<string, unknown>);
-      for (const path of ['/v1/settlements', '/v1/settlements/{id}', '/v1/settlements/{id}/lines', '/v1/rebates/policy', '/v1/rebates/policy/versions']) {
+      for (const path of [
+        '/v1/settlements',
+        '/v1/settlements/{id}',
+        '/v1/settlements/{id}/lines',
+        '/v1/rebates/policy',
+        '/v1/rebates/policy/versions',
+      ]) {
         assert.ok(paths.includes(path), path);
       }
     });

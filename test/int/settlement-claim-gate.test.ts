@@ -30,21 +30,44 @@ describe('settlement claim gate: mysql+redis', () => {
   after(async () => fixture.cleanup());
 
   /** What an ingest batch does with a bet: gate, read the claim, write the bet (and a late adjustment if claimed). */
-  async function ingestBet(betId: string, periodId: string, amountMinor: bigint, holdOpen: Promise<void>): Promise<boolean> {
+  async function ingestBet(
+    betId: string,
+    periodId: string,
+    amountMinor: bigint,
+    holdOpen: Promise<void>,
+  ): Promise<boolean> {
     const { database } = fixture;
     return database.transaction(async (trx) => {
       await shareSettlementClaimGate(database, trx, nowMs);
-      const claimed = (await createPeriodsRepository(database, trx).claimedKeys([{ gameId: 'gate', periodId }])).size > 0;
+      const claimed =
+        (await createPeriodsRepository(database, trx).claimedKeys([{ gameId: 'gate', periodId }])).size > 0;
       await insertRows(
         database,
         trx,
         'bets',
-        ['bet_id', 'user_id', 'game_id', 'period_id', 'amount_minor', 'placed_at_ms', 'day', 'voided_at_ms', 'ingested_at_ms'],
+        [
+          'bet_id',
+          'user_id',
+          'game_id',
+          'period_id',
+          'amount_minor',
+          'placed_at_ms',
+          'day',
+          'voided_at_ms',
+          'ingested_at_ms',
+        ],
         [[betId, '2', 'gate', periodId, amountMinor, nowMs, 0, null, nowMs]],
         '',
       );
       if (claimed) {
-        await insertRows(database, trx, 'bet_adjustments', ['bet_id', 'kind', 'user_id', 'amount_minor', 'created_at_ms', 'settlement_id'], [[betId, 'late', '2', amountMinor, nowMs, null]], '');
+        await insertRows(
+          database,
+          trx,
+          'bet_adjustments',
+          ['bet_id', 'kind', 'user_id', 'amount_minor', 'created_at_ms', 'settlement_id'],
+          [[betId, 'late', '2', amountMinor, nowMs, null]],
+          '',
+        );
       }
       await holdOpen;
       return claimed;
@@ -58,7 +81,10 @@ describe('settlement claim gate: mysql+redis', () => {
     const holdOpen = new Promise<void>((resolve) => (release = resolve));
     const ingest = ingestBet('2', 'p1', 3_000_000n, holdOpen);
     await sleep(100); // the ingest transaction holds the gate and has written its bet
-    const settling = runSettlement(fixture.deps(lock), { periods: [{ gameId: 'gate', periodId: 'p1' }], adjustmentsAlone: false });
+    const settling = runSettlement(fixture.deps(lock), {
+      periods: [{ gameId: 'gate', periodId: 'p1' }],
+      adjustmentsAlone: false,
+    });
     await sleep(500);
     const created = await fixture.database.db.selectFrom('settlements').select('settlement_id').execute();
     assert.equal(created.length, 0, 'the claim waits at the gate');
@@ -67,7 +93,10 @@ describe('settlement claim gate: mysql+redis', () => {
     const outcome = await settling;
     assert.ok(outcome.kind === 'done' && outcome.claimed !== null);
     assert.equal(outcome.claimed.settlement.turnoverMinor, 4_000_000n, 'the bet written under the gate is counted');
-    assert.equal((await fixture.ledger(outcome.claimed.settlement.settlementId)).get('1')?.teamTurnoverMinor, 4_000_000n);
+    assert.equal(
+      (await fixture.ledger(outcome.claimed.settlement.settlementId)).get('1')?.teamTurnoverMinor,
+      4_000_000n,
+    );
   });
 
   test('a transaction taking the gate after a claim sees it and records a late adjustment', async () => {
@@ -75,7 +104,9 @@ describe('settlement claim gate: mysql+redis', () => {
     await fixture.closePeriods([{ gameId: 'gate', periodId: 'p2' }]);
     let sawClaim: boolean | null = null;
     const outcome = await runSettlement(
-      fixture.deps(lock, { hooks: { afterClaim: async () => void (sawClaim = await ingestBet('11', 'p2', 7_000_000n, Promise.resolve())) } }),
+      fixture.deps(lock, {
+        hooks: { afterClaim: async () => void (sawClaim = await ingestBet('11', 'p2', 7_000_000n, Promise.resolve())) },
+      }),
       { periods: [{ gameId: 'gate', periodId: 'p2' }], adjustmentsAlone: false },
     );
     assert.equal(sawClaim, true);

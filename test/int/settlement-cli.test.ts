@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settlementLockName } from '../../src/app/settlement/settlement-deps.ts';
 import { runCli } from '../support/cli.ts';
-import { openSettlementFixture, type SettlementBackend, type SettlementFixture } from '../support/settlement-fixture.ts';
+import {
+  openSettlementFixture,
+  type SettlementBackend,
+  type SettlementFixture,
+} from '../support/settlement-fixture.ts';
 import { redisUrl } from '../support/redis.ts';
 
 const adminToken = 'settlement-cli-test-token';
@@ -26,7 +30,13 @@ for (const backend of ['sqlite+memory', 'mysql+redis'] as const satisfies readon
       dataDir = mkdtempSync(join(tmpdir(), 'tiernet-settle-cli-'));
       fixture = await openSettlementFixture(backend, 'settlement-cli');
       if (backend === 'mysql+redis') {
-        env = { TIERNET_MYSQL_URL: fixture.mysqlUrl, TIERNET_REDIS_URL: redisUrl(), TIERNET_REDIS_KEY_PREFIX: fixture.redisKeyPrefix, TIERNET_ADMIN_TOKEN: adminToken, TIERNET_KAFKA_BROKERS: undefined };
+        env = {
+          TIERNET_MYSQL_URL: fixture.mysqlUrl,
+          TIERNET_REDIS_URL: redisUrl(),
+          TIERNET_REDIS_KEY_PREFIX: fixture.redisKeyPrefix,
+          TIERNET_ADMIN_TOKEN: adminToken,
+          TIERNET_KAFKA_BROKERS: undefined,
+        };
         args = ['--data-dir', dataDir];
       } else {
         // The embedded store is <data dir>/tiernet.db: point the CLI at the fixture's file.
@@ -41,7 +51,10 @@ for (const backend of ['sqlite+memory', 'mysql+redis'] as const satisfies readon
         { betId: '1', userId: '2', gameId: 'ssc', periodId: 'p1', amountMinor: 1_000_000n },
         { betId: '2', userId: '2', gameId: 'ssc', periodId: 'p2', amountMinor: 2_000_000n },
       ]);
-      await fixture.closePeriods([{ gameId: 'ssc', periodId: 'p1' }, { gameId: 'ssc', periodId: 'p2' }]);
+      await fixture.closePeriods([
+        { gameId: 'ssc', periodId: 'p1' },
+        { gameId: 'ssc', periodId: 'p2' },
+      ]);
     });
     after(async () => {
       await fixture.cleanup();
@@ -52,13 +65,16 @@ for (const backend of ['sqlite+memory', 'mysql+redis'] as const satisfies readon
       const result = await runCli(['settle', '--help'], env);
       assert.equal(result.code, 0);
       assert.match(result.stdout, /--period <gameId:periodId>/);
-      assert.match(result.stdout.replace(/\s+/g, " "), /3 another runner holds the settlement lock/);
+      assert.match(result.stdout.replace(/\s+/g, ' '), /3 another runner holds the settlement lock/);
     });
 
     test('a named period, then the rest with --json; then nothing is due', async () => {
       const named = await runCli(['settle', ...args, '--period', 'ssc:p1'], env);
       assert.equal(named.code, 0, named.stderr);
-      assert.match(named.stdout, /^settled stl-[0-9a-z-]+: committed, 1 period\(s\), 0 adjustment\(s\), 2 beneficiaries, total rebate 10\.0000 \(residue 0\.0000000000, capped 0\.0000000000\)/);
+      assert.match(
+        named.stdout,
+        /^settled stl-[0-9a-z-]+: committed, 1 period\(s\), 0 adjustment\(s\), 2 beneficiaries, total rebate 10\.0000 \(residue 0\.0000000000, capped 0\.0000000000\)/,
+      );
       assert.match(named.stderr, /settle: claim/);
       assert.match(named.stderr, /settle: commit/);
 

@@ -15,7 +15,13 @@ import { putRebatePolicy } from '../../src/app/settlement/rebate-policy-source.t
 import { runSettlement } from '../../src/app/settlement/run-settlement.ts';
 import type { DistributedLock } from '../../src/app/ports/lock.ts';
 import { referenceSettle, type ReferenceBet, type ReferencePolicy } from '../support/rebate-reference.ts';
-import { openSettlementFixture, settlementBackends, type SeedBet, type SeedUser, type SettlementFixture } from '../support/settlement-fixture.ts';
+import {
+  openSettlementFixture,
+  settlementBackends,
+  type SeedBet,
+  type SeedUser,
+  type SettlementFixture,
+} from '../support/settlement-fixture.ts';
 
 interface Scenario {
   readonly parent: number[];
@@ -36,7 +42,10 @@ const scenarioArbitrary = fc.gen().map((g): Scenario => {
   const placeholder: boolean[] = [];
   for (let node = 0; node < nodeCount; node += 1) {
     const isPlaceholderRoot = node > 0 && g(fc.integer, { min: 0, max: 9 }) === 0;
-    const parentNode = node === 0 || isPlaceholderRoot || g(fc.integer, { min: 0, max: 6 }) === 0 ? -1 : g(fc.integer, { min: 0, max: node - 1 });
+    const parentNode =
+      node === 0 || isPlaceholderRoot || g(fc.integer, { min: 0, max: 6 }) === 0
+        ? -1
+        : g(fc.integer, { min: 0, max: node - 1 });
     parent.push(parentNode);
     placeholder.push(isPlaceholderRoot);
     // A placeholder has rate 0 and constrains nobody; a child of one may have any rate.
@@ -44,8 +53,13 @@ const scenarioArbitrary = fc.gen().map((g): Scenario => {
     ratePpm.push(isPlaceholderRoot ? 0 : g(fc.integer, { min: 0, max: ceiling }));
   }
   const eligible = parent.map(() => g(fc.integer, { min: 0, max: 4 }) !== 0);
-  const capMinor = parent.map(() => (g(fc.integer, { min: 0, max: 4 }) === 0 ? BigInt(g(fc.integer, { min: 0, max: 50_000 })) : null));
-  const idOf = g(fc.shuffledSubarray, [...Array.from({ length: nodeCount * 3 }, (_, index) => index + 1)], { minLength: nodeCount, maxLength: nodeCount });
+  const capMinor = parent.map(() =>
+    g(fc.integer, { min: 0, max: 4 }) === 0 ? BigInt(g(fc.integer, { min: 0, max: 50_000 })) : null,
+  );
+  const idOf = g(fc.shuffledSubarray, [...Array.from({ length: nodeCount * 3 }, (_, index) => index + 1)], {
+    minLength: nodeCount,
+    maxLength: nodeCount,
+  });
   const betCount = g(fc.integer, { min: 0, max: 60 });
   const bets = Array.from({ length: betCount }, () => ({
     bettor: g(fc.integer, { min: 0, max: nodeCount - 1 }),
@@ -58,7 +72,9 @@ const scenarioArbitrary = fc.gen().map((g): Scenario => {
     : {
         model: 'per_level',
         selfRatePpm: g(fc.integer, { min: 0, max: 20_000 }),
-        levelRatesPpm: Array.from({ length: g(fc.integer, { min: 0, max: 4 }) }, () => g(fc.integer, { min: 0, max: 30_000 })),
+        levelRatesPpm: Array.from({ length: g(fc.integer, { min: 0, max: 4 }) }, () =>
+          g(fc.integer, { min: 0, max: 30_000 }),
+        ),
       };
   return { parent, ratePpm, placeholder, eligible, capMinor, idOf, bets, policy };
 });
@@ -126,8 +142,13 @@ for (const backend of settlementBackends) {
           assert.ok(stored.ok, 'policy stored');
 
           const disabled = new Set(scenario.eligible.flatMap((eligible, node) => (eligible ? [] : [userIdOf(node)])));
-          const capMinor = new Map(scenario.capMinor.flatMap((cap, node) => (cap === null ? [] : [[userIdOf(node), cap] as const])));
-          const outcome = await runSettlement(fixture.deps(lock, { eligibility: async () => ({ disabled, capMinor }) }), { periods: null, adjustmentsAlone: false });
+          const capMinor = new Map(
+            scenario.capMinor.flatMap((cap, node) => (cap === null ? [] : [[userIdOf(node), cap] as const])),
+          );
+          const outcome = await runSettlement(
+            fixture.deps(lock, { eligibility: async () => ({ disabled, capMinor }) }),
+            { periods: null, adjustmentsAlone: false },
+          );
           assert.equal(outcome.kind, 'done');
           if (outcome.kind !== 'done') return;
           const settlement = outcome.claimed?.settlement;
@@ -139,7 +160,9 @@ for (const backend of settlementBackends) {
             [0, 1, 2].map(periodOf),
           );
 
-          const referenceBets: ReferenceBet[] = scenario.bets.filter((bet) => !bet.voided).map((bet) => ({ bettor: bet.bettor, amountMinor: bet.amountMinor }));
+          const referenceBets: ReferenceBet[] = scenario.bets
+            .filter((bet) => !bet.voided)
+            .map((bet) => ({ bettor: bet.bettor, amountMinor: bet.amountMinor }));
           const reference = referenceSettle(referenceTreeOf(scenario), referenceBets, scenario.policy);
           const ledger = await fixture.ledger(settlement.settlementId);
           assert.equal(ledger.size, reference.lines.size, 'one line per node with a non-zero exact rebate');
@@ -157,10 +180,18 @@ for (const backend of settlementBackends) {
           assert.equal(settlement.cappedMinorPpm, reference.cappedTotalMinorPpm, 'capped');
           assert.equal(settlement.beneficiaries, reference.beneficiaries, 'beneficiaries');
           assert.equal(settlement.lineCount, reference.lines.size, 'line count');
-          assert.equal(settlement.turnoverMinor, referenceBets.reduce((sum, bet) => sum + bet.amountMinor, 0n), 'turnover');
+          assert.equal(
+            settlement.turnoverMinor,
+            referenceBets.reduce((sum, bet) => sum + bet.amountMinor, 0n),
+            'turnover',
+          );
         }),
         // Shrinking re-seeds the database per step: bounded, so a failure reports in a minute.
-        { numRuns: backend === 'sqlite+memory' ? 40 : 20, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
+        {
+          numRuns: backend === 'sqlite+memory' ? 40 : 20,
+          interruptAfterTimeLimit: 60_000,
+          markInterruptAsFailure: true,
+        },
       );
     });
 
@@ -176,11 +207,27 @@ for (const backend of settlementBackends) {
         ratePpm: 150_000 - level,
       }));
       await fixture.seedUsers(users);
-      await fixture.seedBets([{ betId: '900000001', userId: String(idBase + depth), gameId: 'chain', periodId: 'deep', amountMinor: 1_000_000n }]);
+      await fixture.seedBets([
+        {
+          betId: '900000001',
+          userId: String(idBase + depth),
+          gameId: 'chain',
+          periodId: 'deep',
+          amountMinor: 1_000_000n,
+        },
+      ]);
       await fixture.closePeriods([{ gameId: 'chain', periodId: 'deep' }]);
-      const stored = await putRebatePolicy(fixture.store, fixture.clock, { model: 'differential', selfRebate: true }, 'test');
+      const stored = await putRebatePolicy(
+        fixture.store,
+        fixture.clock,
+        { model: 'differential', selfRebate: true },
+        'test',
+      );
       assert.ok(stored.ok);
-      const outcome = await runSettlement(fixture.deps(lock), { periods: [{ gameId: 'chain', periodId: 'deep' }], adjustmentsAlone: false });
+      const outcome = await runSettlement(fixture.deps(lock), {
+        periods: [{ gameId: 'chain', periodId: 'deep' }],
+        adjustmentsAlone: false,
+      });
       assert.ok(outcome.kind === 'done' && outcome.claimed !== null);
       const settlement = outcome.claimed.settlement;
       assert.equal(settlement.status, 'committed', settlement.error ?? '');
@@ -192,7 +239,11 @@ for (const backend of settlementBackends) {
       assert.equal(ledger.size, depth);
       assert.equal(ledger.get(String(idBase + depth))?.amountMinor, 50_001n);
       assert.equal(ledger.get(String(idBase + 1))?.amountMinor, 1n);
-      assert.equal(ledger.get(String(idBase + 1))?.teamTurnoverMinor, 1_000_000n, 'the root sees the whole chain turnover');
+      assert.equal(
+        ledger.get(String(idBase + 1))?.teamTurnoverMinor,
+        1_000_000n,
+        'the root sees the whole chain turnover',
+      );
     });
   });
 }

@@ -48,14 +48,32 @@ for (const backend of settlementBackends) {
 
     /** Each period of `game` in exactly one committed settlement; lines once; ledgers sum to the reference. */
     async function assertExactlyOnce(world: World, idBase: number, game: string): Promise<void> {
-      const settlements = await fixture.database.db.selectFrom('settlements').select(['settlement_id', 'status']).execute();
-      const committed = new Set(settlements.filter((row) => row.status === 'committed').map((row) => row.settlement_id));
-      assert.deepEqual(settlements.filter((row) => row.status !== 'committed'), [], 'no settlement is left running or failed');
-      const claims = await fixture.database.db.selectFrom('settlement_periods').selectAll().where('game_id', '=', game).execute();
+      const settlements = await fixture.database.db
+        .selectFrom('settlements')
+        .select(['settlement_id', 'status'])
+        .execute();
+      const committed = new Set(
+        settlements.filter((row) => row.status === 'committed').map((row) => row.settlement_id),
+      );
+      assert.deepEqual(
+        settlements.filter((row) => row.status !== 'committed'),
+        [],
+        'no settlement is left running or failed',
+      );
+      const claims = await fixture.database.db
+        .selectFrom('settlement_periods')
+        .selectAll()
+        .where('game_id', '=', game)
+        .execute();
       assert.equal(claims.length, periodCount, 'every period claimed, once (the key allows no second claim)');
-      for (const claim of claims) assert.ok(committed.has(claim.settlement_id), `period ${claim.period_id} belongs to a committed settlement`);
+      for (const claim of claims)
+        assert.ok(committed.has(claim.settlement_id), `period ${claim.period_id} belongs to a committed settlement`);
       const periodsOfSettlements = new Map<string, number>();
-      for (const row of await fixture.database.db.selectFrom('periods').select(['period_id', 'settlement_id']).where('game_id', '=', game).execute()) {
+      for (const row of await fixture.database.db
+        .selectFrom('periods')
+        .select(['period_id', 'settlement_id'])
+        .where('game_id', '=', game)
+        .execute()) {
         assert.ok(row.settlement_id !== null, `period ${row.period_id} is marked settled`);
         periodsOfSettlements.set(row.settlement_id, (periodsOfSettlements.get(row.settlement_id) ?? 0) + 1);
       }
@@ -73,24 +91,45 @@ for (const backend of settlementBackends) {
       let referenceExactTotal = 0n;
       for (const [node, line] of reference.lines) {
         referenceExactTotal += line.exactMinorPpm;
-        assert.equal(exactByUser.get(String(idBase + node + 1)) ?? 0n, line.exactMinorPpm, `exact rebate of node ${node} over all settlements`);
+        assert.equal(
+          exactByUser.get(String(idBase + node + 1)) ?? 0n,
+          line.exactMinorPpm,
+          `exact rebate of node ${node} over all settlements`,
+        );
       }
-      assert.equal([...exactByUser.values()].reduce((sum, exact) => sum + exact, 0n), referenceExactTotal, 'nothing paid to anyone else');
+      assert.equal(
+        [...exactByUser.values()].reduce((sum, exact) => sum + exact, 0n),
+        referenceExactTotal,
+        'nothing paid to anyone else',
+      );
       // Amounts are floored per settlement, so they may differ from one reference flooring by
       // less than one minor unit per settlement the user appears in.
       for (const [node, line] of reference.lines) {
         const paid = amountByUser.get(String(idBase + node + 1)) ?? 0n;
-        assert.ok(paid <= line.amountMinor && line.amountMinor - paid <= BigInt(committed.size), `amount of node ${node}: ${paid} vs ${line.amountMinor}`);
+        assert.ok(
+          paid <= line.amountMinor && line.amountMinor - paid <= BigInt(committed.size),
+          `amount of node ${node}: ${paid} vs ${line.amountMinor}`,
+        );
       }
     }
 
-    async function race(world: World, idBase: number, game: string, locks: DistributedLock[]): Promise<{ fenced: number; conflicts: number; busy: number }> {
+    async function race(
+      world: World,
+      idBase: number,
+      game: string,
+      locks: DistributedLock[],
+    ): Promise<{ fenced: number; conflicts: number; busy: number }> {
       let fenced = 0;
       let conflicts = 0;
       let busy = 0;
       // Periods close in three waves while the settlers race; each settler asks for a named
       // period list or for everything due, and retries on a busy lock (bounded).
-      const waves = [0, 1, 2].map((wave) => Array.from({ length: periodCount / 3 }, (_, index) => ({ gameId: game, periodId: `p${wave * (periodCount / 3) + index}` })));
+      const waves = [0, 1, 2].map((wave) =>
+        Array.from({ length: periodCount / 3 }, (_, index) => ({
+          gameId: game,
+          periodId: `p${wave * (periodCount / 3) + index}`,
+        })),
+      );
       for (const wave of waves) {
         await fixture.closePeriods(wave);
         await Promise.all(
@@ -130,12 +169,28 @@ for (const backend of settlementBackends) {
     test(`${settlersCount} settlers with a lock that grants everyone: the fence and the claim key keep it exactly once`, async () => {
       const world = buildWorld(11, shape);
       await seedWorld(fixture, world, 200_000, 'broken');
-      const fence = await fixture.database.db.selectFrom('fences').select('token').where('name', '=', 'settlement').executeTakeFirst();
+      const fence = await fixture.database.db
+        .selectFrom('fences')
+        .select('token')
+        .where('name', '=', 'settlement')
+        .executeTakeFirst();
       const tokens = { next: BigInt(String(fence?.token ?? 0)) };
-      const { fenced } = await race(world, 200_000, 'broken', Array.from({ length: settlersCount }, () => brokenLock(tokens)));
-      const byBrokenHolders = await fixture.database.db.selectFrom('settlements').select('settlement_id').where('runner', 'like', 'settler-%').execute();
+      const { fenced } = await race(
+        world,
+        200_000,
+        'broken',
+        Array.from({ length: settlersCount }, () => brokenLock(tokens)),
+      );
+      const byBrokenHolders = await fixture.database.db
+        .selectFrom('settlements')
+        .select('settlement_id')
+        .where('runner', 'like', 'settler-%')
+        .execute();
       // What fenced-out holders left running is finished by the next holder of the real lock.
-      const outcome = await runSettlement(fixture.deps(await fixture.openLock()), { periods: null, adjustmentsAlone: false });
+      const outcome = await runSettlement(fixture.deps(await fixture.openLock()), {
+        periods: null,
+        adjustmentsAlone: false,
+      });
       assert.equal(outcome.kind, 'done');
       assert.ok(fenced > 0, 'some holders were fenced out');
       assert.ok(byBrokenHolders.length > 0, 'holders of the broken lock did settle');

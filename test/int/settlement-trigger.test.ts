@@ -58,7 +58,12 @@ interface Stack {
   close(): Promise<void>;
 }
 
-async function observe(log: EventLog, topic: string, groupId: string, into: Record<string, unknown>[]): Promise<EventConsumer> {
+async function observe(
+  log: EventLog,
+  topic: string,
+  groupId: string,
+  into: Record<string, unknown>[],
+): Promise<EventConsumer> {
   const observer = log.consumer({ groupId, topics: [topic], maxBatchSize: 100, fromBeginning: true });
   await observer.start(async (batch) => {
     for (const message of batch.messages) into.push(JSON.parse(message.value ?? 'null') as Record<string, unknown>);
@@ -68,7 +73,9 @@ async function observe(log: EventLog, topic: string, groupId: string, into: Reco
 
 async function openEmbedded(): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tiernet-settlement-trigger-'));
-  const config = loadConfig({ env: { TIERNET_DATA_DIR: dataDir, TIERNET_PORT: '0', TIERNET_SETTLEMENT_DEBOUNCE_MS: String(debounceMs) } });
+  const config = loadConfig({
+    env: { TIERNET_DATA_DIR: dataDir, TIERNET_PORT: '0', TIERNET_SETTLEMENT_DEBOUNCE_MS: String(debounceMs) },
+  });
   const runtime = await openRuntime(config, pino({ level: 'silent' }));
   await runtime.migrate();
   const service = await startService(runtime, { version: 'test', reviewIntervalMs: 60_000 });
@@ -97,7 +104,12 @@ async function openReal(): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tiernet-settlement-trigger-'));
   const redisPrefix = uniqueKeyPrefix('settlement-trigger');
   const prefix = uniqueTopicPrefix('settlement-trigger');
-  const topics = { users: `${prefix}users`, bets: `${prefix}bets`, periods: `${prefix}periods`, settlements: `${prefix}settlements` };
+  const topics = {
+    users: `${prefix}users`,
+    bets: `${prefix}bets`,
+    periods: `${prefix}periods`,
+    settlements: `${prefix}settlements`,
+  };
   const config = loadConfig({
     env: {
       TIERNET_MYSQL_URL: database.url,
@@ -132,7 +144,13 @@ async function openReal(): Promise<Stack> {
     service,
     committed,
     async deliver(kind, items) {
-      await producer.send(items.map((item) => ({ topic: topicOf[kind], key: String(item['userId'] ?? item['gameId']), value: JSON.stringify(item) })));
+      await producer.send(
+        items.map((item) => ({
+          topic: topicOf[kind],
+          key: String(item['userId'] ?? item['gameId']),
+          value: JSON.stringify(item),
+        })),
+      );
     },
     async close() {
       await observer.stop();
@@ -163,10 +181,20 @@ for (const [name, open] of [
       // a child registered before its parent makes the parent a placeholder for a while.
       for (const user of events.users) {
         await stack.deliver('users', [user]);
-        await eventually(async () => ((await stack.runtime.store.users.getMany([String(user['userId'])])).get(String(user['userId']))?.placeholder === false ? true : undefined), `user ${String(user['userId'])} to be registered`);
+        await eventually(
+          async () =>
+            (await stack.runtime.store.users.getMany([String(user['userId'])])).get(String(user['userId']))
+              ?.placeholder === false
+              ? true
+              : undefined,
+          `user ${String(user['userId'])} to be registered`,
+        );
       }
       await stack.deliver('bets', events.bets);
-      await eventually(async () => ((await stack.runtime.store.bets.getMany(['1', '2'])).size === 2 ? true : undefined), 'the bets to be applied');
+      await eventually(
+        async () => ((await stack.runtime.store.bets.getMany(['1', '2'])).size === 2 ? true : undefined),
+        'the bets to be applied',
+      );
 
       await stack.deliver('closes', [events.closes[0]!]);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -181,7 +209,10 @@ for (const [name, open] of [
       assert.equal(settled.length, 1, 'one settlement for both closes (debounced)');
       assert.equal(settled[0]!.totalRebateMinor, 150_000n, '10% of 150');
 
-      const event = await eventually(async () => stack.committed.find((payload) => payload['settlementId'] === settled[0]!.settlementId), 'settlement.committed on the settlements topic');
+      const event = await eventually(
+        async () => stack.committed.find((payload) => payload['settlementId'] === settled[0]!.settlementId),
+        'settlement.committed on the settlements topic',
+      );
       assert.deepEqual(
         { ...event, at: typeof event['at'] },
         {

@@ -46,7 +46,11 @@ for (const stack of ['embedded', 'mysql+redis'] as const) {
       const env: Record<string, string> = { TIERNET_DATA_DIR: dataDir, TIERNET_ADMIN_TOKEN: token };
       if (stack === 'mysql+redis') {
         database = await createTestDatabase('vip_api');
-        Object.assign(env, { TIERNET_MYSQL_URL: database.url, TIERNET_REDIS_URL: redisUrl(), TIERNET_REDIS_KEY_PREFIX: redisPrefix });
+        Object.assign(env, {
+          TIERNET_MYSQL_URL: database.url,
+          TIERNET_REDIS_URL: redisUrl(),
+          TIERNET_REDIS_KEY_PREFIX: redisPrefix,
+        });
       }
       runtime = await openRuntime(loadConfig({ env }), pino({ level: 'silent' }), clock);
       await runtime.migrate();
@@ -83,7 +87,10 @@ for (const stack of ['embedded', 'mysql+redis'] as const) {
         .map((record) => JSON.parse(record.payload) as Record<string, unknown>);
 
     test('an invalid ladder is refused with the JSON path; a valid one becomes a new version', async () => {
-      const bad = await call('PUT', '/v1/vip/ladder', { ...ladder, levels: [ladder.levels[0], { level: 1, name: 'Bronze', promote: { turnover45d: '1' } }] });
+      const bad = await call('PUT', '/v1/vip/ladder', {
+        ...ladder,
+        levels: [ladder.levels[0], { level: 1, name: 'Bronze', promote: { turnover45d: '1' } }],
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.code, 'ladder_metric_unknown');
       assert.equal(bad.body.field, '/levels/1/promote/turnover45d');
@@ -93,14 +100,25 @@ for (const stack of ['embedded', 'mysql+redis'] as const) {
       assert.equal(stored.status, 200);
       assert.equal(stored.body.version, 1);
       const versions = await call('GET', '/v1/vip/ladder/versions');
-      assert.deepEqual(versions.body.items.map((item: { version: number; actor: string }) => [item.version, item.actor]), [[1, 'ops-alice']]);
+      assert.deepEqual(
+        versions.body.items.map((item: { version: number; actor: string }) => [item.version, item.actor]),
+        [[1, 'ops-alice']],
+      );
     });
 
     test('events promote; the user view and explain say why and what is left', async () => {
       const result = await call('POST', '/v1/events', {
         events: [
           { type: 'user.registered', userId: '500', rebateRate: '0.05', registeredAt: t0 - dayMs },
-          { type: 'bet.placed', betId: '5001', userId: '500', gameId: 'g', periodId: 'p', amount: '1200', placedAt: t0 },
+          {
+            type: 'bet.placed',
+            betId: '5001',
+            userId: '500',
+            gameId: 'g',
+            periodId: 'p',
+            amount: '1200',
+            placedAt: t0,
+          },
         ],
       });
       assert.equal(result.status, 200);
@@ -112,16 +130,34 @@ for (const stack of ['embedded', 'mysql+redis'] as const) {
       const explain = await call('GET', '/v1/users/500/explain');
       assert.equal(explain.body.basis, 'promote_met');
       assert.equal(explain.body.keep.met, true);
-      assert.equal(explain.body.keep.deadline, new Date(Date.UTC(2026, 11, 1, -8)).toISOString(), 'the boundary is local midnight 30 days on');
+      assert.equal(
+        explain.body.keep.deadline,
+        new Date(Date.UTC(2026, 11, 1, -8)).toISOString(),
+        'the boundary is local midnight 30 days on',
+      );
       assert.equal(explain.body.rise.level, 3);
-      assert.deepEqual(explain.body.rise.metrics.map((metric: { metric: string; gap: string }) => [metric.metric, metric.gap]), [['turnoverLifetime', '98800.0000']]);
+      assert.deepEqual(
+        explain.body.rise.metrics.map((metric: { metric: string; gap: string }) => [metric.metric, metric.gap]),
+        [['turnoverLifetime', '98800.0000']],
+      );
     });
 
     test('an override is placed, shown, expires and the scheduler re-evaluates at once', async () => {
-      const refused = await call('PUT', '/v1/users/500/vip', { kind: 'set', level: 9, reason: 'vip host', actor: 'alice' });
+      const refused = await call('PUT', '/v1/users/500/vip', {
+        kind: 'set',
+        level: 9,
+        reason: 'vip host',
+        actor: 'alice',
+      });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.code, 'override_level_unknown');
-      const placed = await call('PUT', '/v1/users/500/vip', { kind: 'set', level: 3, reason: 'high roller trial', actor: 'alice', expiresAt: new Date(t0 + 2 * dayMs).toISOString() });
+      const placed = await call('PUT', '/v1/users/500/vip', {
+        kind: 'set',
+        level: 3,
+        reason: 'high roller trial',
+        actor: 'alice',
+        expiresAt: new Date(t0 + 2 * dayMs).toISOString(),
+      });
       assert.equal(placed.status, 200);
       assert.equal(placed.body.vip.level, 3);
       assert.equal(placed.body.vip.override.kind, 'set');
@@ -134,11 +170,17 @@ for (const stack of ['embedded', 'mysql+redis'] as const) {
       assert.equal(user.body.vip.override, null);
       assert.equal(user.body.vip.level, 3, 'a set pin ends without demotion: demotion waits for a boundary');
       const history = await call('GET', '/v1/users/500/vip-history');
-      assert.deepEqual(history.body.items.slice(0, 3).map((row: { reason: string }) => row.reason), ['override_expired', 'override', 'promotion']);
-      assert.deepEqual((await vipEvents('500')).map((event) => [event.reason, event.toLevel]), [
-        ['promotion', 2],
-        ['override', 3],
-      ]);
+      assert.deepEqual(
+        history.body.items.slice(0, 3).map((row: { reason: string }) => row.reason),
+        ['override_expired', 'override', 'promotion'],
+      );
+      assert.deepEqual(
+        (await vipEvents('500')).map((event) => [event.reason, event.toLevel]),
+        [
+          ['promotion', 2],
+          ['override', 3],
+        ],
+      );
     });
 
     test('a missed keep demotes one level exactly at the boundary, and not before', async () => {

@@ -48,7 +48,11 @@ const count = (max: number) => fc.integer({ min: 0, max });
 const numericLeaf = <T>(field: string, value: fc.Arbitrary<T>) =>
   fc.oneof(
     fc.record({ field: fc.constant(field), op: orderOp, value }),
-    fc.record({ field: fc.constant(field), op: fc.constantFrom('in', 'nin'), value: fc.array(value, { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      field: fc.constant(field),
+      op: fc.constantFrom('in', 'nin'),
+      value: fc.array(value, { minLength: 1, maxLength: 3 }),
+    }),
   );
 const amount = fc.constantFrom('0', '10', '60', '100', '150', '500', '1000');
 const leaf: fc.Arbitrary<unknown> = fc.oneof(
@@ -63,7 +67,11 @@ const leaf: fc.Arbitrary<unknown> = fc.oneof(
   numericLeaf('user.rebateRate', fc.constantFrom('0.08', '0.09', '0.095')),
   numericLeaf('user.registeredDays', count(5)),
   fc.record({ field: fc.constant('user.tags'), op: fc.constant('has'), value: fc.constantFrom(...tagPool) }),
-  fc.record({ field: fc.constant('user.tags'), op: fc.constantFrom('in', 'nin'), value: fc.subarray(tagPool, { minLength: 1 }) }),
+  fc.record({
+    field: fc.constant('user.tags'),
+    op: fc.constantFrom('in', 'nin'),
+    value: fc.subarray(tagPool, { minLength: 1 }),
+  }),
   fc.record({ downlineOf: fc.constantFrom(...userPool.slice(0, 6)) }),
 );
 const ruleArbitrary: fc.Arbitrary<unknown> = fc.letrec<{ rule: unknown }>((tie) => ({
@@ -78,16 +86,42 @@ const ruleArbitrary: fc.Arbitrary<unknown> = fc.letrec<{ rule: unknown }>((tie) 
 
 // ---- events ----
 type Step =
-  | { readonly kind: 'register'; readonly userId: string; readonly parentIndex: number | null; readonly tags: string[]; readonly daysAgo: number }
+  | {
+      readonly kind: 'register';
+      readonly userId: string;
+      readonly parentIndex: number | null;
+      readonly tags: string[];
+      readonly daysAgo: number;
+    }
   | { readonly kind: 'bet'; readonly userId: string; readonly amount: string; readonly daysAgo: number }
   | { readonly kind: 'void'; readonly betIndex: number }
   | { readonly kind: 'edit'; readonly groupIndex: number; readonly rule: unknown };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('register' as const), userId: fc.constantFrom(...userPool), parentIndex: fc.option(fc.nat(15), { nil: null }), tags: fc.subarray(tagPool), daysAgo: count(4) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('bet' as const), userId: fc.constantFrom(...userPool), amount: fc.constantFrom('10', '60', '120', '450'), daysAgo: count(9) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('register' as const),
+      userId: fc.constantFrom(...userPool),
+      parentIndex: fc.option(fc.nat(15), { nil: null }),
+      tags: fc.subarray(tagPool),
+      daysAgo: count(4),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('bet' as const),
+      userId: fc.constantFrom(...userPool),
+      amount: fc.constantFrom('10', '60', '120', '450'),
+      daysAgo: count(9),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), betIndex: fc.nat(40) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('edit' as const), groupIndex: fc.nat(3), rule: ruleArbitrary }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('edit' as const), groupIndex: fc.nat(3), rule: ruleArbitrary }),
+  },
 );
 
 const scenarioArbitrary = fc.record({
@@ -127,10 +161,33 @@ for (const backend of sqlBackends) {
           let nowMs = t0;
           const clock = { nowMs: () => nowMs };
           const store = fixture.store;
-          await store.ladders.insert({ version: 1, document: JSON.stringify(ladderDocument), actor: 'test', createdAtMs: t0 });
+          await store.ladders.insert({
+            version: 1,
+            document: JSON.stringify(ladderDocument),
+            actor: 'test',
+            createdAtMs: t0,
+          });
           const ladders = new LadderSource(windowDays);
-          const groups: GroupsDependencies = { store, clock, ladders, windowDays, topic: 'groups', catalog: new GroupCatalog(windowDays), batchSize: 5 };
-          const ingest: IngestDependencies = { store, cache: new MemoryCache({ clock }), clock, ladders, currency: 'CNY', windowDays, topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 's', dlq: 'dlq' }, consumerGroup: 'p', afterApply: createGroupsHook(groups) };
+          const groups: GroupsDependencies = {
+            store,
+            clock,
+            ladders,
+            windowDays,
+            topic: 'groups',
+            catalog: new GroupCatalog(windowDays),
+            batchSize: 5,
+          };
+          const ingest: IngestDependencies = {
+            store,
+            cache: new MemoryCache({ clock }),
+            clock,
+            ladders,
+            currency: 'CNY',
+            windowDays,
+            topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 's', dlq: 'dlq' },
+            consumerGroup: 'p',
+            afterApply: createGroupsHook(groups),
+          };
 
           const groupIds = scenario.rules.map((_, index) => `g${index}`);
           const rules = new Map<string, unknown>();
@@ -150,14 +207,33 @@ for (const backend of sqlBackends) {
                 const parentIndex = step.parentIndex === null ? null : step.parentIndex % Number(step.userId);
                 const parentId = parentIndex === null || parentIndex === 0 ? null : String(parentIndex);
                 const ratePpm = 100_000 - Number(step.userId) * 1_000;
-                items.push({ event: { type: 'user.registered', userId: step.userId, ...(parentId === null ? {} : { parentId }), rebateRate: (ratePpm / 1_000_000).toFixed(6), registeredAt: t0 - step.daysAgo * dayMs - 60_000, tags: step.tags } });
+                items.push({
+                  event: {
+                    type: 'user.registered',
+                    userId: step.userId,
+                    ...(parentId === null ? {} : { parentId }),
+                    rebateRate: (ratePpm / 1_000_000).toFixed(6),
+                    registeredAt: t0 - step.daysAgo * dayMs - 60_000,
+                    tags: step.tags,
+                  },
+                });
                 break;
               }
               case 'bet': {
                 const betId = String(bets.length + 1);
                 const placedAtMs = t0 - step.daysAgo * dayMs - 1_000;
                 bets.push({ betId, userId: step.userId, amountMinor: BigInt(step.amount) * 10_000n, placedAtMs });
-                items.push({ event: { type: 'bet.placed', betId, userId: step.userId, gameId: 'g', periodId: 'p', amount: step.amount, placedAt: placedAtMs } });
+                items.push({
+                  event: {
+                    type: 'bet.placed',
+                    betId,
+                    userId: step.userId,
+                    gameId: 'g',
+                    periodId: 'p',
+                    amount: step.amount,
+                    placedAt: placedAtMs,
+                  },
+                });
                 break;
               }
               case 'void': {
@@ -182,7 +258,11 @@ for (const backend of sqlBackends) {
             position += size;
             const events: unknown[] = [];
             const flush = async (): Promise<void> => {
-              if (events.length > 0) await ingestBatch(ingest, events.splice(0).map((value) => ({ input: { kind: 'json', value } })));
+              if (events.length > 0)
+                await ingestBatch(
+                  ingest,
+                  events.splice(0).map((value) => ({ input: { kind: 'json', value } })),
+                );
             };
             for (const item of slice) {
               if ('edit' in item) {
@@ -201,7 +281,7 @@ for (const backend of sqlBackends) {
 
           // ---- from scratch ----
           const users: UserRow[] = [];
-          for (let after: string | null = null; ; ) {
+          for (let after: string | null = null; ;) {
             const page = await store.users.page(after, 500);
             users.push(...page);
             if (page.length < 500) break;
@@ -213,11 +293,19 @@ for (const backend of sqlBackends) {
           const subjectOf = (user: UserRow): RuleSubject => {
             const own = bets.filter((bet) => bet.userId === user.userId && !voided.has(bet.betId));
             const metrics = new Map<string, bigint | number>();
-            metrics.set('turnoverLifetime', own.reduce((sum, bet) => sum + bet.amountMinor, 0n));
+            metrics.set(
+              'turnoverLifetime',
+              own.reduce((sum, bet) => sum + bet.amountMinor, 0n),
+            );
             metrics.set('betCountLifetime', own.length);
             for (const days of windowDays) {
-              const inWindow = own.filter((bet) => metricDay(bet.placedAtMs) > today - days && metricDay(bet.placedAtMs) <= today);
-              metrics.set(`turnover${days}d`, inWindow.reduce((sum, bet) => sum + bet.amountMinor, 0n));
+              const inWindow = own.filter(
+                (bet) => metricDay(bet.placedAtMs) > today - days && metricDay(bet.placedAtMs) <= today,
+              );
+              metrics.set(
+                `turnover${days}d`,
+                inWindow.reduce((sum, bet) => sum + bet.amountMinor, 0n),
+              );
               metrics.set(`betCount${days}d`, inWindow.length);
               metrics.set(`activeDays${days}d`, new Set(inWindow.map((bet) => metricDay(bet.placedAtMs))).size);
             }
@@ -239,16 +327,27 @@ for (const backend of sqlBackends) {
             };
           };
           const subjects = users.map((user) => ({ user, subject: subjectOf(user) }));
-          const outbox = (await store.outbox.readBatch(1_000_000)).filter((record) => record.topic === 'groups').map((record) => JSON.parse(record.payload) as GroupEvent);
+          const outbox = (await store.outbox.readBatch(1_000_000))
+            .filter((record) => record.topic === 'groups')
+            .map((record) => JSON.parse(record.payload) as GroupEvent);
           for (const groupId of groupIds) {
             const validated = validateRule(rules.get(groupId), { windowDays });
             assert.ok(validated.ok);
-            const expected = subjects.filter(({ subject }) => evaluateRule(validated.value, subject)).map(({ user }) => user.userId).sort();
-            const actual = (await store.groups.membersPage(groupId, null, 10_000)).map((member) => member.userId).sort();
+            const expected = subjects
+              .filter(({ subject }) => evaluateRule(validated.value, subject))
+              .map(({ user }) => user.userId)
+              .sort();
+            const actual = (await store.groups.membersPage(groupId, null, 10_000))
+              .map((member) => member.userId)
+              .sort();
             assert.deepEqual(actual, expected, `membership of ${groupId} (${JSON.stringify(rules.get(groupId))})`);
             const state = new Set<string>();
             for (const event of outbox.filter((candidate) => candidate.groupId === groupId)) {
-              assert.equal(state.has(event.userId), event.type === 'group.left', `${event.type} of ${event.userId} in ${groupId} follows the membership it changes`);
+              assert.equal(
+                state.has(event.userId),
+                event.type === 'group.left',
+                `${event.type} of ${event.userId} in ${groupId} follows the membership it changes`,
+              );
               if (event.type === 'group.joined') state.add(event.userId);
               else state.delete(event.userId);
             }

@@ -49,7 +49,12 @@ const eventArbitrary = fc.oneof(
     betId: fc.integer({ min: 1, max: 30 }).map(String),
     voidedAt: fc.integer({ min: 0, max: 30 * 24 }).map((hour) => t0 + hour * 3_600_000),
   }),
-  fc.record({ type: fc.constant('period.closed'), gameId: fc.constant('g'), periodId: fc.constantFrom('p1', 'p2'), closedAt: fc.constant(t0) }),
+  fc.record({
+    type: fc.constant('period.closed'),
+    gameId: fc.constant('g'),
+    periodId: fc.constantFrom('p1', 'p2'),
+    closedAt: fc.constant(t0),
+  }),
 );
 
 async function freshDeps(): Promise<{ deps: IngestDependencies; database: SqlDatabase }> {
@@ -72,16 +77,33 @@ async function freshDeps(): Promise<{ deps: IngestDependencies; database: SqlDat
   };
 }
 
-async function applyInBatches(deps: IngestDependencies, events: readonly unknown[], cuts: readonly number[]): Promise<void> {
+async function applyInBatches(
+  deps: IngestDependencies,
+  events: readonly unknown[],
+  cuts: readonly number[],
+): Promise<void> {
   let start = 0;
   for (const cut of [...cuts.map((value) => value % (events.length + 1)).sort((a, b) => a - b), events.length]) {
     if (cut <= start) continue;
-    await ingestBatch(deps, events.slice(start, cut).map((value) => ({ input: { kind: 'json' as const, value } })));
+    await ingestBatch(
+      deps,
+      events.slice(start, cut).map((value) => ({ input: { kind: 'json' as const, value } })),
+    );
     start = cut;
   }
 }
 
-const snapshotTables = ['users', 'bets', 'pending_voids', 'periods', 'metric_days', 'user_totals', 'vip_states', 'vip_history', 'bet_adjustments'] as const;
+const snapshotTables = [
+  'users',
+  'bets',
+  'pending_voids',
+  'periods',
+  'metric_days',
+  'user_totals',
+  'vip_states',
+  'vip_history',
+  'bet_adjustments',
+] as const;
 
 async function snapshot(database: SqlDatabase): Promise<string> {
   const parts: string[] = [];
@@ -98,7 +120,10 @@ async function snapshot(database: SqlDatabase): Promise<string> {
     });
     parts.push(`${table}:${cleaned.sort().join('|')}`);
   }
-  const outbox = await sql<{ topic: string; payload: string }>`select topic, payload from outbox order by outbox_id`.execute(database.db);
+  const outbox = await sql<{
+    topic: string;
+    payload: string;
+  }>`select topic, payload from outbox order by outbox_id`.execute(database.db);
   parts.push(`outbox:${outbox.rows.map((row) => `${row.topic}:${row.payload}`).join('|')}`);
   return parts.join('\n');
 }
@@ -106,37 +131,54 @@ async function snapshot(database: SqlDatabase): Promise<string> {
 describe('ingest properties', () => {
   test('applying any event sequence twice, in any batch split, equals applying it once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventArbitrary, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 4 }), async (events, cutsOnce, cutsAgain) => {
-        const { deps, database } = await freshDeps();
-        try {
-          await applyInBatches(deps, events, cutsOnce);
-          const once = await snapshot(database);
-          await applyInBatches(deps, events, cutsAgain);
-          assert.equal(await snapshot(database), once);
-        } finally {
-          await database.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(eventArbitrary, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        async (events, cutsOnce, cutsAgain) => {
+          const { deps, database } = await freshDeps();
+          try {
+            await applyInBatches(deps, events, cutsOnce);
+            const once = await snapshot(database);
+            await applyInBatches(deps, events, cutsAgain);
+            assert.equal(await snapshot(database), once);
+          } finally {
+            await database.close();
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   test('a void followed by the same bet again has no net effect beyond the void', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventArbitrary, { maxLength: 20 }), fc.constantFrom('10', '120', '300'), async (prefix, amount) => {
-        const { deps, database } = await freshDeps();
-        try {
-          const placed = { type: 'bet.placed', betId: '999', userId: '1', gameId: 'g', periodId: 'p1', amount, placedAt: t0 + 3_600_000 };
-          const voided = { type: 'bet.voided', betId: '999', voidedAt: t0 + 7_200_000 };
-          await applyInBatches(deps, [...prefix, placed, voided], []);
-          const afterVoid = await snapshot(database);
-          const again = await ingestBatch(deps, [{ input: { kind: 'json', value: placed } }]);
-          assert.equal(again.results[0]?.status, 'duplicate');
-          assert.equal(await snapshot(database), afterVoid);
-        } finally {
-          await database.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(eventArbitrary, { maxLength: 20 }),
+        fc.constantFrom('10', '120', '300'),
+        async (prefix, amount) => {
+          const { deps, database } = await freshDeps();
+          try {
+            const placed = {
+              type: 'bet.placed',
+              betId: '999',
+              userId: '1',
+              gameId: 'g',
+              periodId: 'p1',
+              amount,
+              placedAt: t0 + 3_600_000,
+            };
+            const voided = { type: 'bet.voided', betId: '999', voidedAt: t0 + 7_200_000 };
+            await applyInBatches(deps, [...prefix, placed, voided], []);
+            const afterVoid = await snapshot(database);
+            const again = await ingestBatch(deps, [{ input: { kind: 'json', value: placed } }]);
+            assert.equal(again.results[0]?.status, 'duplicate');
+            assert.equal(await snapshot(database), afterVoid);
+          } finally {
+            await database.close();
+          }
+        },
+      ),
       { numRuns: 30 },
     );
   });

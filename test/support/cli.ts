@@ -10,9 +10,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -35,7 +42,11 @@ export interface ServeHandle {
 }
 
 /** Starts `tiernet serve --port 0 ...` and resolves with its address once it listens. */
-export function startServe(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<ServeHandle> {
+export function startServe(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<ServeHandle> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--json', ...args], {
       env: { ...process.env, ...env },

@@ -52,7 +52,8 @@ export async function deleteKafkaTestNames(
   prefix: string,
   brokers: readonly string[] = kafkaBrokers(),
 ): Promise<{ topics: number; groups: number }> {
-  if (!prefix.startsWith('tiernet-test.')) throw new Error(`refusing to delete names outside tiernet-test., got "${prefix}"`);
+  if (!prefix.startsWith('tiernet-test.'))
+    throw new Error(`refusing to delete names outside tiernet-test., got "${prefix}"`);
   const admin = quietKafka(brokers).admin();
   await admin.connect();
   try {
@@ -60,7 +61,9 @@ export async function deleteKafkaTestNames(
     const groupIds = groups.map((group) => group.groupId).filter((groupId) => groupId.startsWith(prefix));
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
     if (groupIds.length > cleanupNamesMax || topics.length > cleanupNamesMax) {
-      throw new Error(`prefix ${prefix} matches ${topics.length} topics and ${groupIds.length} groups; refusing a cleanup that large`);
+      throw new Error(
+        `prefix ${prefix} matches ${topics.length} topics and ${groupIds.length} groups; refusing a cleanup that large`,
+      );
     }
     // Groups first: a group that still has members cannot be deleted, and its offsets would
     // otherwise outlive the topics they point into.

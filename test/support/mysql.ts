@@ -21,7 +21,9 @@ export async function createTestDatabase(fileTag: string): Promise<TestDatabase>
   try {
     connection = await createConnection({ uri: serverUrl, connectTimeout: 5_000 });
   } catch (error) {
-    throw new Error(`MariaDB/MySQL is not reachable at ${serverUrl} (start it with scripts/services.sh up): ${(error as Error).message}`);
+    throw new Error(
+      `MariaDB/MySQL is not reachable at ${serverUrl} (start it with scripts/services.sh up): ${(error as Error).message}`,
+    );
   }
   await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   await connection.end();

@@ -127,8 +127,32 @@ export async function openSettlementFixture(backend: SettlementBackend, fileTag:
           database,
           database.db,
           'users',
-          ['user_id', 'parent_id', 'rebate_rate_ppm', 'placeholder', 'registered_at_ms', 'tags', 'depth', 'direct_count', 'created_at_ms', 'updated_at_ms'],
-          users.slice(start, start + rowsPerInsert).map((user) => [user.userId, user.parentId, user.ratePpm, user.placeholder ? 1 : 0, seedTimeMs, null, 0, 0, seedTimeMs, seedTimeMs]),
+          [
+            'user_id',
+            'parent_id',
+            'rebate_rate_ppm',
+            'placeholder',
+            'registered_at_ms',
+            'tags',
+            'depth',
+            'direct_count',
+            'created_at_ms',
+            'updated_at_ms',
+          ],
+          users
+            .slice(start, start + rowsPerInsert)
+            .map((user) => [
+              user.userId,
+              user.parentId,
+              user.ratePpm,
+              user.placeholder ? 1 : 0,
+              seedTimeMs,
+              null,
+              0,
+              0,
+              seedTimeMs,
+              seedTimeMs,
+            ]),
           '',
         );
       }
@@ -139,8 +163,30 @@ export async function openSettlementFixture(backend: SettlementBackend, fileTag:
           database,
           database.db,
           'bets',
-          ['bet_id', 'user_id', 'game_id', 'period_id', 'amount_minor', 'placed_at_ms', 'day', 'voided_at_ms', 'ingested_at_ms'],
-          bets.slice(start, start + rowsPerInsert).map((bet) => [bet.betId, bet.userId, bet.gameId, bet.periodId, bet.amountMinor, seedTimeMs, 0, bet.voided ? seedTimeMs : null, seedTimeMs]),
+          [
+            'bet_id',
+            'user_id',
+            'game_id',
+            'period_id',
+            'amount_minor',
+            'placed_at_ms',
+            'day',
+            'voided_at_ms',
+            'ingested_at_ms',
+          ],
+          bets
+            .slice(start, start + rowsPerInsert)
+            .map((bet) => [
+              bet.betId,
+              bet.userId,
+              bet.gameId,
+              bet.periodId,
+              bet.amountMinor,
+              seedTimeMs,
+              0,
+              bet.voided ? seedTimeMs : null,
+              seedTimeMs,
+            ]),
           '',
         );
       }
@@ -157,7 +203,8 @@ export async function openSettlementFixture(backend: SettlementBackend, fileTag:
       for (let page = 0; page < 100_000; page += 1) {
         const result = await store.ledger.linesPage(settlementId, cursor, 1_000);
         for (const line of result.items) {
-          if (lines.has(line.beneficiaryId)) throw new Error(`beneficiary ${line.beneficiaryId} has two lines in ${settlementId}`);
+          if (lines.has(line.beneficiaryId))
+            throw new Error(`beneficiary ${line.beneficiaryId} has two lines in ${settlementId}`);
           lines.set(line.beneficiaryId, line);
         }
         cursor = result.nextCursor;

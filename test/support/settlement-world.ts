@@ -74,7 +74,12 @@ export async function seedWorld(fixture: SettlementFixture, world: World, idBase
 
 /** The per-bet reference of every bet of the world, differential with self rebate, nobody capped. */
 export function worldReference(world: World): ReferenceSettlement {
-  const tree = { parent: world.parent, ratePpm: world.ratePpm, eligible: world.parent.map(() => true), capMinor: world.parent.map(() => null) };
+  const tree = {
+    parent: world.parent,
+    ratePpm: world.ratePpm,
+    eligible: world.parent.map(() => true),
+    capMinor: world.parent.map(() => null),
+  };
   return referenceSettle(
     tree,
     world.bets.map((bet) => ({ bettor: bet.bettor, amountMinor: bet.amountMinor })),
@@ -84,5 +89,10 @@ export function worldReference(world: World): ReferenceSettlement {
 
 /** A ledger as comparable values: beneficiary -> "amount exact capped teamTurnover". */
 export function ledgerFingerprint(lines: ReadonlyMap<string, LedgerLineRow>): Map<string, string> {
-  return new Map([...lines].map(([userId, line]) => [userId, `${line.amountMinor} ${line.exactMinorPpm} ${line.cappedMinorPpm} ${line.teamTurnoverMinor}`]));
+  return new Map(
+    [...lines].map(([userId, line]) => [
+      userId,
+      `${line.amountMinor} ${line.exactMinorPpm} ${line.cappedMinorPpm} ${line.teamTurnoverMinor}`,
+    ]),
+  );
 }

@@ -16,41 +16,59 @@ export interface BenchCommandHelpers {
 export function registerBenchCommand(program: Command, helpers: BenchCommandHelpers): void {
   program
     .command('bench')
-    .description('measure ingest, settlement and latency against the classic designs and the I/O floor (real MariaDB, Redis, Kafka)')
-    .option('--full', 'the full preset of DESIGN §8 (1M users, 200k events, 30 s at 2000 bets/s); default is the small CI preset')
+    .description(
+      'measure ingest, settlement and latency against the classic designs and the I/O floor (real MariaDB, Redis, Kafka)',
+    )
+    .option(
+      '--full',
+      'the full preset of DESIGN §8 (1M users, 200k events, 30 s at 2000 bets/s); default is the small CI preset',
+    )
     .option('--only <list>', 'comma-separated subset of ingest,latency,settle')
     .option('--out <dir>', 'where to write <preset>.json and <preset>.md', 'docs/bench')
-    .option('--check [baseline]', 'fail on a regression against a committed baseline report (default docs/bench/baseline-<preset>.json)')
+    .option(
+      '--check [baseline]',
+      'fail on a regression against a committed baseline report (default docs/bench/baseline-<preset>.json)',
+    )
     .option('--json', 'print the report as JSON')
-    .action(async (options: { full?: boolean; only?: string; out: string; check?: string | boolean; json?: boolean }) => {
-      const preset = options.full ? 'full' : 'small';
-      const only = options.only?.split(',').map((item) => item.trim()) as ('ingest' | 'latency' | 'settle')[] | undefined;
-      const report = await runBench({
-        preset,
-        ...(only === undefined ? {} : { only }),
-        outDir: options.out,
-        env: process.env,
-        log: (message) => process.stderr.write(`bench: ${message}\n`),
-        ...(helpers.extra === undefined ? {} : { extra: helpers.extra }),
-      });
-      const summary = [
-        report.ingest ? `ingest ${report.ingest.pipelineEventsPerSecond} ev/s, ${report.ingest.ratioToFloor.toFixed(2)}× floor, ${report.ingest.ratioToPerEvent.toFixed(1)}× per-event` : null,
-        report.latency ? `latency p50 ${report.latency.p50Ms} ms, p99 ${report.latency.p99Ms} ms at ${report.latency.ratePerSecond}/s` : null,
-      ].filter((line) => line !== null);
-      helpers.print(options.json, `${summary.join('\n')}\nreport: ${join(options.out, `${preset}.md`)}`, report);
-      if (options.check !== undefined && options.check !== false) {
-        const baseline = typeof options.check === 'string' ? options.check : join('docs/bench', `baseline-${preset}.json`);
-        if (!existsSync(baseline)) {
-          process.stderr.write(`bench: no baseline at ${baseline}\n`);
-          helpers.setExitCode(1);
-          return;
+    .action(
+      async (options: { full?: boolean; only?: string; out: string; check?: string | boolean; json?: boolean }) => {
+        const preset = options.full ? 'full' : 'small';
+        const only = options.only?.split(',').map((item) => item.trim()) as
+          ('ingest' | 'latency' | 'settle')[] | undefined;
+        const report = await runBench({
+          preset,
+          ...(only === undefined ? {} : { only }),
+          outDir: options.out,
+          env: process.env,
+          log: (message) => process.stderr.write(`bench: ${message}\n`),
+          ...(helpers.extra === undefined ? {} : { extra: helpers.extra }),
+        });
+        const summary = [
+          report.ingest
+            ? `ingest ${report.ingest.pipelineEventsPerSecond} ev/s, ${report.ingest.ratioToFloor.toFixed(2)}× floor, ${report.ingest.ratioToPerEvent.toFixed(1)}× per-event`
+            : null,
+          report.latency
+            ? `latency p50 ${report.latency.p50Ms} ms, p99 ${report.latency.p99Ms} ms at ${report.latency.ratePerSecond}/s`
+            : null,
+        ].filter((line) => line !== null);
+        helpers.print(options.json, `${summary.join('\n')}\nreport: ${join(options.out, `${preset}.md`)}`, report);
+        if (options.check !== undefined && options.check !== false) {
+          const baseline =
+            typeof options.check === 'string' ? options.check : join('docs/bench', `baseline-${preset}.json`);
+          if (!existsSync(baseline)) {
+            process.stderr.write(`bench: no baseline at ${baseline}\n`);
+            helpers.setExitCode(1);
+            return;
+          }
+          const findings = compareWithBaseline(report, baseline);
+          for (const finding of findings) {
+            process.stderr.write(
+              `bench: REGRESSION ${finding.figure}: ${finding.current} (baseline ${finding.baseline}, allowed ${finding.allowed})\n`,
+            );
+          }
+          if (findings.length > 0) helpers.setExitCode(1);
+          else process.stderr.write(`bench: no regression against ${baseline}\n`);
         }
-        const findings = compareWithBaseline(report, baseline);
-        for (const finding of findings) {
-          process.stderr.write(`bench: REGRESSION ${finding.figure}: ${finding.current} (baseline ${finding.baseline}, allowed ${finding.allowed})\n`);
-        }
-        if (findings.length > 0) helpers.setExitCode(1);
-        else process.stderr.write(`bench: no regression against ${baseline}\n`);
-      }
-    });
+      },
+    );
 }

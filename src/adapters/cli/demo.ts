@@ -13,7 +13,12 @@ import { TiernetError } from '../../app/errors.ts';
 import { demoGroupDefinitions, demoLadderDocument, type DemoGroupDefinition } from '../../app/demo/demo-catalog.ts';
 import { DemoDriver } from '../../app/demo/demo-driver.ts';
 import { startOutEventTally, type OutEventTally } from '../../app/demo/out-event-tally.ts';
-import { demoBounds, demoDefaults, DemoPlatformGenerator, type DemoPlatformSummary } from '../../app/demo/platform-generator.ts';
+import {
+  demoBounds,
+  demoDefaults,
+  DemoPlatformGenerator,
+  type DemoPlatformSummary,
+} from '../../app/demo/platform-generator.ts';
 import { putLadder } from '../../app/vip/vip-admin.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { formatMinor } from '../../domain/money.ts';
@@ -69,7 +74,10 @@ function demoConfig(options: DemoOptions, dataDir: string): Config {
     overrides: { dataDir, logLevel: options.logLevel, 'server.port': options.port, 'server.host': options.host },
   });
   if (config.mysql !== undefined || config.redis !== undefined || config.kafka !== undefined) {
-    throw new TiernetError('config_invalid', 'invalid configuration: tiernet demo runs on the embedded backends only; remove mysql, redis and kafka from the config file');
+    throw new TiernetError(
+      'config_invalid',
+      'invalid configuration: tiernet demo runs on the embedded backends only; remove mysql, redis and kafka from the config file',
+    );
   }
   return config;
 }
@@ -87,23 +95,43 @@ interface GroupOutcome {
 }
 
 /** Creates the demo groups through the groups API when this build has it (feature-detected). */
-async function createDemoGroups(service: RunningService, config: Config, definitions: readonly DemoGroupDefinition[]): Promise<GroupOutcome> {
-  const headers: Record<string, string> = config.adminToken === undefined ? {} : { authorization: `Bearer ${config.adminToken}` };
+async function createDemoGroups(
+  service: RunningService,
+  config: Config,
+  definitions: readonly DemoGroupDefinition[],
+): Promise<GroupOutcome> {
+  const headers: Record<string, string> =
+    config.adminToken === undefined ? {} : { authorization: `Bearer ${config.adminToken}` };
   const probe = await service.app.inject({ method: 'GET', url: '/v1/groups', headers });
-  if (probe.statusCode === 404 && (probe.json<{ code?: string }>().code ?? '') === 'route_not_found') return { available: false, created: [], refused: [] };
+  if (probe.statusCode === 404 && (probe.json<{ code?: string }>().code ?? '') === 'route_not_found')
+    return { available: false, created: [], refused: [] };
   const created: string[] = [];
   const refused: { groupId: string; detail: string }[] = [];
   for (const definition of definitions) {
     const { members, groupId, ...fields } = definition;
-    const response = await service.app.inject({ method: 'POST', url: '/v1/groups', headers, payload: { id: groupId, ...fields } });
+    const response = await service.app.inject({
+      method: 'POST',
+      url: '/v1/groups',
+      headers,
+      payload: { id: groupId, ...fields },
+    });
     if (response.statusCode >= 300 && response.statusCode !== 409) {
       refused.push({ groupId: definition.groupId, detail: `${response.statusCode} ${response.body.slice(0, 300)}` });
       continue;
     }
     created.push(definition.groupId);
     if (members !== undefined && members.length > 0) {
-      const added = await service.app.inject({ method: 'POST', url: `/v1/groups/${definition.groupId}/members`, headers, payload: { userIds: members } });
-      if (added.statusCode >= 300) refused.push({ groupId: definition.groupId, detail: `members: ${added.statusCode} ${added.body.slice(0, 300)}` });
+      const added = await service.app.inject({
+        method: 'POST',
+        url: `/v1/groups/${definition.groupId}/members`,
+        headers,
+        payload: { userIds: members },
+      });
+      if (added.statusCode >= 300)
+        refused.push({
+          groupId: definition.groupId,
+          detail: `members: ${added.statusCode} ${added.body.slice(0, 300)}`,
+        });
     }
   }
   return { available: true, created, refused };
@@ -161,19 +189,52 @@ export function registerDemoCommand(program: Command, helpers: DemoCommandHelper
           'run tiernet on the embedded backends with a synthetic betting platform flowing through it, and the console to watch it\n' +
             '(agent forest with a deep chain, Zipf-skewed bettors, games closing periods every few seconds, occasional voids)',
         )
-        .addOption(new Option('--users <count>', 'users in the agent forest').argParser(integerOption('--users', 10, demoBounds.usersMax)).default(demoDefaults.users))
         .addOption(
-          new Option('--chain-depth <levels>', 'ancestors above the deepest user of the extra agent chain').argParser(integerOption('--chain-depth', 1, demoBounds.chainDepthMax)).default(demoDefaults.chainDepth),
+          new Option('--users <count>', 'users in the agent forest')
+            .argParser(integerOption('--users', 10, demoBounds.usersMax))
+            .default(demoDefaults.users),
         )
-        .addOption(new Option('--history-days <days>', 'days of past activity replayed before going live').argParser(integerOption('--history-days', 0, demoBounds.historyDaysMax)).default(demoDefaults.historyDays))
         .addOption(
-          new Option('--history-bets <perUser>', 'average history bets per forest user').argParser(integerOption('--history-bets', 0, demoBounds.historyBetsPerUserMax)).default(demoDefaults.historyBetsPerUser),
+          new Option('--chain-depth <levels>', 'ancestors above the deepest user of the extra agent chain')
+            .argParser(integerOption('--chain-depth', 1, demoBounds.chainDepthMax))
+            .default(demoDefaults.chainDepth),
         )
-        .addOption(new Option('--rate <betsPerSecond>', 'live bets per second').argParser(integerOption('--rate', 0, demoBounds.liveBetsPerSecondMax)).default(demoDefaults.liveBetsPerSecond))
-        .addOption(new Option('--duration <seconds>', 'seconds of live traffic after setup; 0 runs until Ctrl-C').argParser(integerOption('--duration', 0, 7 * 86_400)).default(0))
-        .addOption(new Option('--seed <n>', 'seed of the generator: the same seed gives the same platform and events (default: random, printed)').argParser(integerOption('--seed', 0, 2 ** 32 - 1)))
-        .addOption(new Option('--port <port>', 'HTTP port, 0 for any free port (also TIERNET_PORT)').argParser(integerOption('--port', 0, 65_535)))
-        .addOption(new Option('--summary-every <seconds>', 'seconds between live summary lines').argParser(integerOption('--summary-every', 1, 3_600)).default(5))
+        .addOption(
+          new Option('--history-days <days>', 'days of past activity replayed before going live')
+            .argParser(integerOption('--history-days', 0, demoBounds.historyDaysMax))
+            .default(demoDefaults.historyDays),
+        )
+        .addOption(
+          new Option('--history-bets <perUser>', 'average history bets per forest user')
+            .argParser(integerOption('--history-bets', 0, demoBounds.historyBetsPerUserMax))
+            .default(demoDefaults.historyBetsPerUser),
+        )
+        .addOption(
+          new Option('--rate <betsPerSecond>', 'live bets per second')
+            .argParser(integerOption('--rate', 0, demoBounds.liveBetsPerSecondMax))
+            .default(demoDefaults.liveBetsPerSecond),
+        )
+        .addOption(
+          new Option('--duration <seconds>', 'seconds of live traffic after setup; 0 runs until Ctrl-C')
+            .argParser(integerOption('--duration', 0, 7 * 86_400))
+            .default(0),
+        )
+        .addOption(
+          new Option(
+            '--seed <n>',
+            'seed of the generator: the same seed gives the same platform and events (default: random, printed)',
+          ).argParser(integerOption('--seed', 0, 2 ** 32 - 1)),
+        )
+        .addOption(
+          new Option('--port <port>', 'HTTP port, 0 for any free port (also TIERNET_PORT)').argParser(
+            integerOption('--port', 0, 65_535),
+          ),
+        )
+        .addOption(
+          new Option('--summary-every <seconds>', 'seconds between live summary lines')
+            .argParser(integerOption('--summary-every', 1, 3_600))
+            .default(5),
+        )
         .option('--host <host>', 'HTTP bind address (also TIERNET_HOST)'),
     )
     .action(async (options: DemoOptions) => {
@@ -191,7 +252,11 @@ async function runDemo(options: DemoOptions, helpers: DemoCommandHelpers): Promi
     } catch {
       entries = [];
     }
-    if (entries.length > 0) throw new TiernetError('config_invalid', `invalid configuration: tiernet demo needs an empty or new --data-dir; ${dataDir} already holds ${entries.length} entries`);
+    if (entries.length > 0)
+      throw new TiernetError(
+        'config_invalid',
+        `invalid configuration: tiernet demo needs an empty or new --data-dir; ${dataDir} already holds ${entries.length} entries`,
+      );
   }
   const config = demoConfig(options, dataDir);
   const logger: Logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -212,7 +277,8 @@ async function runDemo(options: DemoOptions, helpers: DemoCommandHelpers): Promi
     // children: a child first would make its parent a placeholder that can no longer register.
     await runtime.eventLog.ensureTopics([config.topics.users], 1);
     const ladder = await putLadder(runtime.vip, demoLadderDocument, 'demo');
-    if (!ladder.ok) throw new TiernetError('internal', `demo ladder refused: ${ladder.message} at ${ladder.path ?? ''}`);
+    if (!ladder.ok)
+      throw new TiernetError('internal', `demo ladder refused: ${ladder.message} at ${ladder.path ?? ''}`);
 
     const startMs = runtime.clock.nowMs();
     const generator = new DemoPlatformGenerator({
@@ -256,10 +322,20 @@ async function runDemo(options: DemoOptions, helpers: DemoCommandHelpers): Promi
     await driver.registerUsers((done, total) => registrationProgress.update(Math.min(done, total), total));
     registrationProgress.finish();
 
-    const groups = abort.signal.aborted ? { available: false, created: [], refused: [] } : await createDemoGroups(service, config, demoGroupDefinitions(summary));
-    if (!groups.available) helpers.print(json, 'groups: the groups API is not available in this build; skipping demo groups', { event: 'groups', available: false });
+    const groups = abort.signal.aborted
+      ? { available: false, created: [], refused: [] }
+      : await createDemoGroups(service, config, demoGroupDefinitions(summary));
+    if (!groups.available)
+      helpers.print(json, 'groups: the groups API is not available in this build; skipping demo groups', {
+        event: 'groups',
+        available: false,
+      });
     else {
-      helpers.print(json, `groups: created ${groups.created.join(', ') || 'none'}${groups.refused.length > 0 ? `; refused ${groups.refused.map((entry) => `${entry.groupId} (${entry.detail})`).join('; ')}` : ''}`, { event: 'groups', ...groups });
+      helpers.print(
+        json,
+        `groups: created ${groups.created.join(', ') || 'none'}${groups.refused.length > 0 ? `; refused ${groups.refused.map((entry) => `${entry.groupId} (${entry.detail})`).join('; ')}` : ''}`,
+        { event: 'groups', ...groups },
+      );
     }
 
     const historyProgress = createProgress('replaying history (hours)', !json);
@@ -270,7 +346,16 @@ async function runDemo(options: DemoOptions, helpers: DemoCommandHelpers): Promi
       helpers.print(
         json,
         `ready: ${formatCount(await driver.ingested())} events applied; live traffic ${options.duration > 0 ? `for ${options.duration} s` : 'until Ctrl-C'}\n  look at   ${urls.console}  (chain root ${summary.chainRootId}, deepest ${summary.chainDeepestId}, heaviest bettor ${summary.heavyBettorIds[0] ?? '-'})`,
-        { event: 'ready', ...urls, dataDir, seed, users: options.users, chain: { rootId: summary.chainRootId, deepestId: summary.chainDeepestId, depth: summary.chainDepth }, agentRootIds: summary.agentRootIds, heavyBettorIds: summary.heavyBettorIds },
+        {
+          event: 'ready',
+          ...urls,
+          dataDir,
+          seed,
+          users: options.users,
+          chain: { rootId: summary.chainRootId, deepestId: summary.chainDeepestId, depth: summary.chainDepth },
+          agentRootIds: summary.agentRootIds,
+          heavyBettorIds: summary.heavyBettorIds,
+        },
       );
     }
 
@@ -296,7 +381,11 @@ async function runDemo(options: DemoOptions, helpers: DemoCommandHelpers): Promi
     service.relay.notify();
     await sleep(1_000);
     const final = await snapshot('done', runtime.clock.nowMs());
-    helpers.print(json, `${summaryLine(final)}\ndone${drained ? '' : ` (stopped with ${formatCount(final.backlog)} events not yet applied)`}`, { ...final, drained });
+    helpers.print(
+      json,
+      `${summaryLine(final)}\ndone${drained ? '' : ` (stopped with ${formatCount(final.backlog)} events not yet applied)`}`,
+      { ...final, drained },
+    );
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
@@ -307,7 +396,15 @@ async function runDemo(options: DemoOptions, helpers: DemoCommandHelpers): Promi
   }
 }
 
-function summaryOf(event: 'summary' | 'done', driver: DemoDriver, generator: DemoPlatformGenerator, tally: OutEventTally, ingested: number, eventsPerSecond: number, elapsedMs: number): SummaryData {
+function summaryOf(
+  event: 'summary' | 'done',
+  driver: DemoDriver,
+  generator: DemoPlatformGenerator,
+  tally: OutEventTally,
+  ingested: number,
+  eventsPerSecond: number,
+  elapsedMs: number,
+): SummaryData {
   return {
     event,
     phase: driver.phase,
@@ -323,7 +420,11 @@ function summaryOf(event: 'summary' | 'done', driver: DemoDriver, generator: Dem
     periodsClosed: generator.counters.periodsClosed,
     vip: { promotions: tally.promotions, demotions: tally.demotions, other: tally.otherVipChanges },
     groups: { joined: tally.groupJoins, left: tally.groupLeaves },
-    settlements: { committed: tally.settlements, beneficiaries: tally.settlementBeneficiaries, totalRebate: formatMinor(tally.totalRebateMinor) },
+    settlements: {
+      committed: tally.settlements,
+      beneficiaries: tally.settlementBeneficiaries,
+      totalRebate: formatMinor(tally.totalRebateMinor),
+    },
     deadLetters: tally.deadLetters,
     deadLetterCodes: tally.deadLetterCodes,
   };

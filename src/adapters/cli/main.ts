@@ -16,7 +16,9 @@ import { registerSettleCommand } from './settle.ts';
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 
@@ -36,7 +38,11 @@ function resolveConfig(options: CommonOptions, overrides: Record<string, unknown
 }
 
 function print(json: boolean | undefined, human: string, data: unknown): void {
-  process.stdout.write(json ? `${JSON.stringify(data, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n` : `${human}\n`);
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(data, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`
+      : `${human}\n`,
+  );
 }
 
 function addCommonOptions(command: Command): Command {
@@ -49,15 +55,15 @@ function addCommonOptions(command: Command): Command {
 
 export function buildProgram(): Command {
   const program = new Command('tiernet')
-    .description('VIP tiers, user groups and exactly-once agent rebates, driven by platform events.\nWith no configuration every backend is embedded (SQLite, in-process log, in-memory locks).')
+    .description(
+      'VIP tiers, user groups and exactly-once agent rebates, driven by platform events.\nWith no configuration every backend is embedded (SQLite, in-process log, in-memory locks).',
+    )
     .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
 
   addCommonOptions(
-    program
-      .command('migrate')
-      .description('apply database migrations (idempotent: running it again changes nothing)'),
+    program.command('migrate').description('apply database migrations (idempotent: running it again changes nothing)'),
   ).action(async (options: CommonOptions) => {
     const config = resolveConfig(options);
     const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -92,7 +98,10 @@ export function buildProgram(): Command {
     await runtime.migrate((message) => logger.info(message));
     const service = await startService(runtime, { version: packageVersion() });
     logger.info({ address: service.address }, 'listening');
-    print(options.json, `tiernet listening on ${service.address} (store: ${runtime.store.backend})`, { address: service.address, backend: runtime.store.backend });
+    print(options.json, `tiernet listening on ${service.address} (store: ${runtime.store.backend})`, {
+      address: service.address,
+      backend: runtime.store.backend,
+    });
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once('SIGINT', stop);
@@ -106,9 +115,11 @@ export function buildProgram(): Command {
   addCommonOptions(
     program
       .command('replay')
-      .description('recompute every user\'s VIP state from the stored bets under the ladder in force (run with ingestion paused)')
+      .description(
+        "recompute every user's VIP state from the stored bets under the ladder in force (run with ingestion paused)",
+      )
       .option('--dry-run', 'report who would move; write nothing')
-      .option('--rebuild-metrics', 'also rebuild day buckets in the ladder\'s time zone (after a time-zone change)')
+      .option('--rebuild-metrics', "also rebuild day buckets in the ladder's time zone (after a time-zone change)")
       .option('--page-size <users>', 'users per transaction', (value) => Number(value), 200),
   ).action(async (options: CommonOptions & { dryRun?: boolean; rebuildMetrics?: boolean; pageSize: number }) => {
     const config = resolveConfig(options);
@@ -118,11 +129,25 @@ export function buildProgram(): Command {
     try {
       await runtime.migrate();
       const report = await replayVip(
-        { store: runtime.store, clock: runtime.clock, ladders: runtime.ladders, windowDays: config.metrics.windowDays, vipChangesTopic: config.topics.vipChanges },
-        { dryRun: options.dryRun ?? false, rebuildMetrics: options.rebuildMetrics ?? false, usersPerPage: options.pageSize, onProgress: (done, total) => progress.update(done, total) },
+        {
+          store: runtime.store,
+          clock: runtime.clock,
+          ladders: runtime.ladders,
+          windowDays: config.metrics.windowDays,
+          vipChangesTopic: config.topics.vipChanges,
+        },
+        {
+          dryRun: options.dryRun ?? false,
+          rebuildMetrics: options.rebuildMetrics ?? false,
+          usersPerPage: options.pageSize,
+          onProgress: (done, total) => progress.update(done, total),
+        },
       );
       progress.finish();
-      const moves = report.moves.slice(0, 20).map((move) => `  ${move.userId}: ${move.fromLevel} -> ${move.toLevel}`).join('\n');
+      const moves = report.moves
+        .slice(0, 20)
+        .map((move) => `  ${move.userId}: ${move.fromLevel} -> ${move.toLevel}`)
+        .join('\n');
       print(
         options.json,
         `${report.dryRun ? 'dry run: ' : ''}${report.users} users, ${report.bets} bets replayed under ladder v${report.ladderVersion}; ` +
@@ -135,7 +160,12 @@ export function buildProgram(): Command {
   });
 
   registerBenchCommand(program, { print, setExitCode: (code) => (process.exitCode = code) });
-  registerSettleCommand(program, { print, addCommonOptions, resolveConfig: (options) => resolveConfig(options), setExitCode: (code) => (process.exitCode = code) });
+  registerSettleCommand(program, {
+    print,
+    addCommonOptions,
+    resolveConfig: (options) => resolveConfig(options),
+    setExitCode: (code) => (process.exitCode = code),
+  });
 
   registerDemoCommand(program, { addCommonOptions, print, version: packageVersion });
   return program;
@@ -155,7 +185,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`tiernet: ${error.message}\n`);
       return exitCodes.usage;
     }
-    const message = isTiernetError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const message = isTiernetError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
     process.stderr.write(`tiernet: ${message}\n`);
     return exitCodes.failed;
   }

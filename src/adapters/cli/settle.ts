@@ -74,7 +74,10 @@ function progressPrinter(enabled: boolean): (progress: SettlementProgress) => vo
       bar = null;
       lastPhase = progress.phase;
       if (progress.phase === 'load_tree') bar = createProgress('settle: load tree', true);
-      else process.stderr.write(`settle: ${progress.phase.replace('_', ' ')}${progress.settlementId === null ? '' : ` ${progress.settlementId}`}\n`);
+      else
+        process.stderr.write(
+          `settle: ${progress.phase.replace('_', ' ')}${progress.settlementId === null ? '' : ` ${progress.settlementId}`}\n`,
+        );
     }
     bar?.update(progress.done, progress.total);
   };
@@ -89,7 +92,12 @@ export function registerSettleCommand(program: Command, helpers: SettleCommandHe
           'settle closed periods now: the named ones, or every closed unsettled period (and pending adjustments) when none is named.\n' +
             `Exit codes: ${settleExitCodes.ok} settled or nothing due, ${settleExitCodes.failed} failed, ${settleExitCodes.usage} bad usage, ${settleExitCodes.busy} another runner holds the settlement lock.`,
         )
-        .option('--period <gameId:periodId>', 'a period to settle (repeatable; gameId/periodId also accepted)', (value: string, all: string[]) => [...all, value], []),
+        .option(
+          '--period <gameId:periodId>',
+          'a period to settle (repeatable; gameId/periodId also accepted)',
+          (value: string, all: string[]) => [...all, value],
+          [],
+        ),
     )
     .action(async (options: SettleCommandOptions) => {
       const periods: PeriodKey[] = [];
@@ -121,18 +129,26 @@ export function registerSettleCommand(program: Command, helpers: SettleCommandHe
         const reports = [...outcome.resumed, ...(outcome.claimed === null ? [] : [outcome.claimed])];
         const human = [
           ...outcome.resumed.map((report) => `resumed ${describe(report)}`),
-          outcome.claimed === null ? 'nothing due: no closed, unsettled period' : `settled ${describe(outcome.claimed)}`,
-          ...wireSkipped(outcome.skipped).map((period) => `skipped ${period.gameId}:${period.periodId} (${period.reason})`),
+          outcome.claimed === null
+            ? 'nothing due: no closed, unsettled period'
+            : `settled ${describe(outcome.claimed)}`,
+          ...wireSkipped(outcome.skipped).map(
+            (period) => `skipped ${period.gameId}:${period.periodId} (${period.reason})`,
+          ),
           ...(outcome.morePeriodsDue ? ['more periods are due: run again'] : []),
         ].join('\n');
         helpers.print(options.json, human, {
           outcome: outcome.claimed === null ? 'nothing_due' : 'settled',
-          settlement: outcome.claimed === null ? null : { ...wireSettlement(outcome.claimed.settlement), timings: outcome.claimed.timings },
+          settlement:
+            outcome.claimed === null
+              ? null
+              : { ...wireSettlement(outcome.claimed.settlement), timings: outcome.claimed.timings },
           resumed: outcome.resumed.map((report) => wireSettlement(report.settlement)),
           skipped: wireSkipped(outcome.skipped),
           morePeriodsDue: outcome.morePeriodsDue,
         });
-        if (reports.some((report) => report.settlement.status === 'failed')) helpers.setExitCode(settleExitCodes.failed);
+        if (reports.some((report) => report.settlement.status === 'failed'))
+          helpers.setExitCode(settleExitCodes.failed);
       } finally {
         await runtime.close();
       }

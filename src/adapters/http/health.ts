@@ -16,7 +16,9 @@ export interface DependencyHealth {
 
 const probeTimeoutMs = 2_000;
 
-export async function checkHealth(probes: readonly HealthProbe[]): Promise<{ status: 'ok' | 'degraded'; dependencies: DependencyHealth[] }> {
+export async function checkHealth(
+  probes: readonly HealthProbe[],
+): Promise<{ status: 'ok' | 'degraded'; dependencies: DependencyHealth[] }> {
   const dependencies = await Promise.all(
     probes.map(async (probe): Promise<DependencyHealth> => {
       const startedMs = performance.now();
@@ -28,7 +30,12 @@ export async function checkHealth(probes: readonly HealthProbe[]): Promise<{ sta
             timer = setTimeout(() => reject(new Error(`no answer within ${probeTimeoutMs} ms`)), probeTimeoutMs);
           }),
         ]);
-        return { name: probe.name, backend: probe.backend, status: 'up', latencyMs: Math.round(performance.now() - startedMs) };
+        return {
+          name: probe.name,
+          backend: probe.backend,
+          status: 'up',
+          latencyMs: Math.round(performance.now() - startedMs),
+        };
       } catch (error) {
         return {
           name: probe.name,

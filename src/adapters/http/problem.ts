@@ -4,7 +4,8 @@ import type { RefusalCode } from '../../domain/refusal-codes.ts';
 import type { Refusal } from '../../domain/result.ts';
 import type { OperationalErrorCode } from '../../app/errors.ts';
 
-export type ProblemCode = RefusalCode | OperationalErrorCode | 'unauthorized' | 'forbidden' | 'route_not_found' | 'rate_limited';
+export type ProblemCode =
+  RefusalCode | OperationalErrorCode | 'unauthorized' | 'forbidden' | 'route_not_found' | 'rate_limited';
 
 export interface Problem {
   readonly type: string;
@@ -26,7 +27,14 @@ const conflictCodes: ReadonlySet<string> = new Set([
   'db_conflict',
   'settlement_in_progress',
 ]);
-const notFoundCodes: ReadonlySet<string> = new Set(['user_unknown', 'group_unknown', 'not_found', 'route_not_found', 'bet_unknown', 'settlement_unknown']);
+const notFoundCodes: ReadonlySet<string> = new Set([
+  'user_unknown',
+  'group_unknown',
+  'not_found',
+  'route_not_found',
+  'bet_unknown',
+  'settlement_unknown',
+]);
 
 export function statusOf(code: ProblemCode): number {
   if (code === 'unauthorized') return 401;
@@ -34,8 +42,16 @@ export function statusOf(code: ProblemCode): number {
   if (code === 'rate_limited') return 429;
   if (notFoundCodes.has(code)) return 404;
   if (conflictCodes.has(code)) return 409;
-  if (code === 'db_unavailable' || code === 'kafka_unavailable' || code === 'redis_unavailable' || code === 'lock_lost') return 503;
-  if (code === 'internal' || code === 'bound_exceeded' || code === 'migration_failed' || code === 'config_invalid' || code === 'fence_rejected') return 500;
+  if (code === 'db_unavailable' || code === 'kafka_unavailable' || code === 'redis_unavailable' || code === 'lock_lost')
+    return 503;
+  if (
+    code === 'internal' ||
+    code === 'bound_exceeded' ||
+    code === 'migration_failed' ||
+    code === 'config_invalid' ||
+    code === 'fence_rejected'
+  )
+    return 500;
   return 400;
 }
 

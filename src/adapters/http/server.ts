@@ -47,7 +47,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'tiernet admin API', version: options.version, description: 'VIP tiers, user groups and agent rebates.' },
+      info: {
+        title: 'tiernet admin API',
+        version: options.version,
+        description: 'VIP tiers, user groups and agent rebates.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -70,7 +74,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
       global: false,
       keyGenerator: (request) => request.headers.authorization ?? request.ip,
       errorResponseBuilder: (_request, context) => ({
-        ...problem('rate_limited', `at most ${context.max} mutations per minute; retry after ${Math.ceil(context.ttl / 1000)} s`),
+        ...problem(
+          'rate_limited',
+          `at most ${context.max} mutations per minute; retry after ${Math.ceil(context.ttl / 1000)} s`,
+        ),
         statusCode: 429,
       }),
     });
@@ -80,7 +87,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
     if (options.adminToken === undefined || isPublic(request.url)) return;
     const token = bearerToken(request.headers.authorization);
     if (token === null) {
-      await sendProblem(reply.header('www-authenticate', 'Bearer'), problem('unauthorized', 'a bearer token is required'));
+      await sendProblem(
+        reply.header('www-authenticate', 'Bearer'),
+        problem('unauthorized', 'a bearer token is required'),
+      );
       return;
     }
     if (!tokenMatches(options.adminToken, token)) {
@@ -94,7 +104,14 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
       const location = error.validationContext ?? 'body';
       const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
       const pointer = `${first?.instancePath ?? ''}${missing === undefined ? '' : `/${missing}`}`;
-      return sendProblem(reply, problem('request_invalid', `${location}${pointer || ''} ${first?.message ?? 'is invalid'}`, `/${location}${pointer}`));
+      return sendProblem(
+        reply,
+        problem(
+          'request_invalid',
+          `${location}${pointer || ''} ${first?.message ?? 'is invalid'}`,
+          `/${location}${pointer}`,
+        ),
+      );
     }
     if (isTiernetError(error)) {
       const body = problem(error.code, error.message);

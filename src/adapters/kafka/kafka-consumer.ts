@@ -60,7 +60,10 @@ export class KafkaEventConsumer implements EventConsumer {
       throw new TiernetError('config_invalid', `maxBatchSize must be a positive integer, got ${options.maxBatchSize}`);
     }
     if (options.topics.length === 0 || options.topics.length > topicsPerConsumerMax) {
-      throw new TiernetError('config_invalid', `a consumer takes 1 to ${topicsPerConsumerMax} topics, got ${options.topics.length}`);
+      throw new TiernetError(
+        'config_invalid',
+        `a consumer takes 1 to ${topicsPerConsumerMax} topics, got ${options.topics.length}`,
+      );
     }
     this.#kafka = kafka;
     this.#admin = admin;
@@ -96,7 +99,11 @@ export class KafkaEventConsumer implements EventConsumer {
         this.#logger.error({ groupId: this.#options.groupId, err: error, restart }, 'kafka consumer crashed');
         if (restart) return; // kafkajs rejoins by itself
         if (!hasJoined) {
-          reject(new TiernetError('kafka_unavailable', `consumer for group ${this.#options.groupId} crashed`, { cause: error }));
+          reject(
+            new TiernetError('kafka_unavailable', `consumer for group ${this.#options.groupId} crashed`, {
+              cause: error,
+            }),
+          );
           return;
         }
         this.#restartAfterCrash(consumer, handler, 0);
@@ -106,7 +113,10 @@ export class KafkaEventConsumer implements EventConsumer {
     joined.catch(() => undefined);
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [...this.#options.topics], fromBeginning: this.#options.fromBeginning ?? true });
+      await consumer.subscribe({
+        topics: [...this.#options.topics],
+        fromBeginning: this.#options.fromBeginning ?? true,
+      });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -119,7 +129,9 @@ export class KafkaEventConsumer implements EventConsumer {
       await consumer.disconnect().catch(() => undefined);
       throw error instanceof TiernetError
         ? error
-        : new TiernetError('kafka_unavailable', `cannot start consumer for group ${this.#options.groupId}`, { cause: error });
+        : new TiernetError('kafka_unavailable', `cannot start consumer for group ${this.#options.groupId}`, {
+            cause: error,
+          });
     }
   }
 
@@ -170,13 +182,15 @@ export class KafkaEventConsumer implements EventConsumer {
       ]);
       const committedByPartition = new Map<number, number>();
       for (const entry of committed) {
-        for (const partition of entry.partitions) committedByPartition.set(partition.partition, Number(partition.offset));
+        for (const partition of entry.partitions)
+          committedByPartition.set(partition.partition, Number(partition.offset));
       }
       for (const end of ends) {
         const high = Number(end.high);
         const committedOffset = committedByPartition.get(end.partition) ?? -1;
         // No commit yet: the group will start from the log start (fromBeginning) or the end.
-        const base = committedOffset >= 0 ? committedOffset : (this.#options.fromBeginning ?? true) ? Number(end.low) : high;
+        const base =
+          committedOffset >= 0 ? committedOffset : (this.#options.fromBeginning ?? true) ? Number(end.low) : high;
         total += Math.max(0, high - base);
       }
     }
@@ -234,7 +248,14 @@ export class KafkaEventConsumer implements EventConsumer {
         heartbeats.throwIfRebalancing();
         const delayMs = retryDelayMs(attempt, this.#settings);
         this.#logger.warn(
-          { groupId: this.#options.groupId, topic: consumed.topic, partition: consumed.partition, attempt, delayMs, err: error },
+          {
+            groupId: this.#options.groupId,
+            topic: consumed.topic,
+            partition: consumed.partition,
+            attempt,
+            delayMs,
+            err: error,
+          },
           'batch handler rejected; redelivering the same messages after a backoff',
         );
         const waiting = this.#heartbeatWhile(payload);
@@ -264,7 +285,12 @@ export class KafkaEventConsumer implements EventConsumer {
 
 // The errors with which the coordinator tells a member to rejoin; kafkajs's runner rejoins
 // when eachBatch throws one of them.
-const rebalanceErrorTypes = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+const rebalanceErrorTypes = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
 
 function isRebalanceSignal(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'type' in error && rebalanceErrorTypes.has(String(error.type));

@@ -66,10 +66,14 @@ class KafkaEventLog implements EventLog {
   #closed = false;
 
   constructor(options: KafkaEventLogOptions) {
-    if (options.brokers.length === 0) throw new TiernetError('config_invalid', 'Kafka needs at least one broker address');
+    if (options.brokers.length === 0)
+      throw new TiernetError('config_invalid', 'Kafka needs at least one broker address');
     const replicationFactor = options.replicationFactor ?? 1;
     if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
-      throw new TiernetError('config_invalid', `replicationFactor must be a positive integer, got ${replicationFactor}`);
+      throw new TiernetError(
+        'config_invalid',
+        `replicationFactor must be a positive integer, got ${replicationFactor}`,
+      );
     }
     this.#logger = options.logger ?? silentLogger;
     this.#replicationFactor = replicationFactor;
@@ -83,7 +87,11 @@ class KafkaEventLog implements EventLog {
       logLevel: kafkajsLogLevel(options.kafkaLogLevel ?? (options.logger === undefined ? 'silent' : 'warn')),
       logCreator: kafkajsLogCreator(options.logger),
     });
-    this.#producer = new KafkaEventProducer(this.#kafka, { ...defaultProducerSettings, ...options.producer }, this.#logger);
+    this.#producer = new KafkaEventProducer(
+      this.#kafka,
+      { ...defaultProducerSettings, ...options.producer },
+      this.#logger,
+    );
   }
 
   async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
@@ -92,7 +100,10 @@ class KafkaEventLog implements EventLog {
       throw new TiernetError('config_invalid', `partitions must be a positive integer, got ${partitions}`);
     }
     if (topics.length > topicsPerCallMax) {
-      throw new TiernetError('bound_exceeded', `ensureTopics takes at most ${topicsPerCallMax} topics, got ${topics.length}`);
+      throw new TiernetError(
+        'bound_exceeded',
+        `ensureTopics takes at most ${topicsPerCallMax} topics, got ${topics.length}`,
+      );
     }
     await this.#adminCall('ensureTopics', async (admin) => {
       const existing = new Set(await admin.listTopics());
@@ -102,7 +113,11 @@ class KafkaEventLog implements EventLog {
       // answers false when every failure is TOPIC_ALREADY_EXISTS, which is success here.
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: this.#replicationFactor })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor: this.#replicationFactor,
+        })),
       });
       this.#logger.info({ topics: missing, partitions }, 'created Kafka topics');
     });
@@ -164,11 +179,7 @@ class KafkaEventLog implements EventLog {
 
   async #adminCall(what: string, call: (admin: Admin) => Promise<void>): Promise<void> {
     try {
-      await withTimeout(
-        this.#connectedAdmin().then(call),
-        this.#adminTimeoutMs,
-        `Kafka ${what}`,
-      );
+      await withTimeout(this.#connectedAdmin().then(call), this.#adminTimeoutMs, `Kafka ${what}`);
     } catch (error) {
       if (error instanceof TiernetError) throw error;
       throw new TiernetError('kafka_unavailable', `Kafka ${what} failed: ${errorMessage(error)}`, { cause: error });

@@ -51,7 +51,10 @@ export class KafkaEventProducer implements EventProducer {
     if (this.#closed) throw new TiernetError('kafka_unavailable', 'the Kafka event log is closed');
     if (records.length === 0) return;
     if (records.length > this.#settings.recordsPerSendMax) {
-      throw new TiernetError('bound_exceeded', `one send takes at most ${this.#settings.recordsPerSendMax} records, got ${records.length}`);
+      throw new TiernetError(
+        'bound_exceeded',
+        `one send takes at most ${this.#settings.recordsPerSendMax} records, got ${records.length}`,
+      );
     }
     const topicMessages = groupByTopic(records);
     try {

@@ -3,12 +3,7 @@
 // read again after a backoff, and a member that stops before committing leaves the offset
 // where the next member of the group will start.
 import { TiernetError } from '../../app/errors.ts';
-import type {
-  BatchHandler,
-  ConsumedBatch,
-  ConsumerOptions,
-  EventConsumer,
-} from '../../app/ports/event-log.ts';
+import type { BatchHandler, ConsumedBatch, ConsumerOptions, EventConsumer } from '../../app/ports/event-log.ts';
 
 /** What a member needs from the log that holds its group (see event-log.ts). */
 export interface GroupCoordinator {
@@ -104,7 +99,10 @@ export class MemoryEventConsumer implements EventConsumer {
       } catch {
         const attempt = this.#attempts.get(slot) ?? 0;
         this.#attempts.set(slot, attempt + 1);
-        const delayMs = Math.min(this.#settings.retryMaxDelayMs, this.#settings.retryBaseDelayMs * 2 ** Math.min(attempt, 20));
+        const delayMs = Math.min(
+          this.#settings.retryMaxDelayMs,
+          this.#settings.retryBaseDelayMs * 2 ** Math.min(attempt, 20),
+        );
         this.#retryAtMs.set(slot, this.#coordinator.nowMs() + delayMs);
       } finally {
         this.#coordinator.release(this, batch, nextOffset);

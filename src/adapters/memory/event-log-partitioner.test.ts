@@ -23,9 +23,14 @@ void test('partitionForKey agrees with kafkajs for ASCII and multi-byte keys', (
   const require = createRequire(import.meta.url);
   const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: string) => number;
   for (let index = 0; index < 500; index += 1) {
-    const key = index % 3 === 0 ? `user-${index}` : index % 3 === 1 ? String(10_000_000_000 + index) : `ключ-${index}-钥`;
+    const key =
+      index % 3 === 0 ? `user-${index}` : index % 3 === 1 ? String(10_000_000_000 + index) : `ключ-${index}-钥`;
     for (const partitions of [1, 3, 8, 12]) {
-      assert.equal(partitionForKey(key, partitions), (kafkajsMurmur2(key) & 0x7fffffff) % partitions, `${key} / ${partitions}`);
+      assert.equal(
+        partitionForKey(key, partitions),
+        (kafkajsMurmur2(key) & 0x7fffffff) % partitions,
+        `${key} / ${partitions}`,
+      );
     }
   }
 });

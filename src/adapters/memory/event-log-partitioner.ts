@@ -12,7 +12,7 @@ export function murmur2(data: Uint8Array): number {
   const wholeWords = length >>> 2;
   for (let word = 0; word < wholeWords; word += 1) {
     const at = word * 4;
-    let k = (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) | 0;
+    let k = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24) | 0;
     k = Math.imul(k, mix);
     k ^= k >>> 24;
     k = Math.imul(k, mix);

@@ -83,7 +83,10 @@ class MemoryEventLog implements EventLog, GroupCoordinator {
     this.#clock = options.clock ?? systemClock;
     this.#retainedMax = options.retainedRecordsPerPartitionMax ?? 100_000;
     if (!Number.isInteger(this.#retainedMax) || this.#retainedMax < 1) {
-      throw new TiernetError('config_invalid', `retainedRecordsPerPartitionMax must be a positive integer, got ${this.#retainedMax}`);
+      throw new TiernetError(
+        'config_invalid',
+        `retainedRecordsPerPartitionMax must be a positive integer, got ${this.#retainedMax}`,
+      );
     }
     this.#consumerSettings = { ...defaultConsumerSettings, ...options.consumer };
     this.#store = options.directory === undefined ? null : new EventLogStore(options.directory, options.fsync ?? true);
@@ -93,13 +96,20 @@ class MemoryEventLog implements EventLog, GroupCoordinator {
   async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
     this.#assertOpen();
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > partitionsPerTopicMax) {
-      throw new TiernetError('config_invalid', `partitions must be an integer in [1, ${partitionsPerTopicMax}], got ${partitions}`);
+      throw new TiernetError(
+        'config_invalid',
+        `partitions must be an integer in [1, ${partitionsPerTopicMax}], got ${partitions}`,
+      );
     }
     let created = false;
     for (const topic of topics) {
-      if (!topicNamePattern.test(topic)) throw new TiernetError('config_invalid', `invalid topic name ${JSON.stringify(topic)}`);
+      if (!topicNamePattern.test(topic))
+        throw new TiernetError('config_invalid', `invalid topic name ${JSON.stringify(topic)}`);
       if (this.#topics.has(topic)) continue;
-      this.#topics.set(topic, Array.from({ length: partitions }, () => ({ startOffset: 0, records: [] })));
+      this.#topics.set(
+        topic,
+        Array.from({ length: partitions }, () => ({ startOffset: 0, records: [] })),
+      );
       created = true;
     }
     if (created) this.#saveTopics();
@@ -286,14 +296,20 @@ class MemoryEventLog implements EventLog, GroupCoordinator {
   #append(records: readonly LogRecord[]): void {
     this.#assertOpen();
     if (records.length > recordsPerSendMax) {
-      throw new TiernetError('bound_exceeded', `one send takes at most ${recordsPerSendMax} records, got ${records.length}`);
+      throw new TiernetError(
+        'bound_exceeded',
+        `one send takes at most ${recordsPerSendMax} records, got ${records.length}`,
+      );
     }
     // Place every record first, so that a send that cannot be taken whole changes nothing.
     const placed = new Map<string, { topic: string; partition: number; records: LogRecord[] }>();
     for (const record of records) {
       const partitions = this.#topics.get(record.topic);
       if (partitions === undefined) throw new TiernetError('not_found', `topic ${record.topic} does not exist`);
-      const partition = record.key === null ? this.#nextUnkeyedPartition(record.topic, partitions.length) : partitionForKey(record.key, partitions.length);
+      const partition =
+        record.key === null
+          ? this.#nextUnkeyedPartition(record.topic, partitions.length)
+          : partitionForKey(record.key, partitions.length);
       const slot = `${record.topic}\u0000${partition}`;
       let entry = placed.get(slot);
       if (entry === undefined) {

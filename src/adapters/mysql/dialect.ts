@@ -43,7 +43,8 @@ export const mysqlDialect: SqlDialect = {
   renderCreateTable(table: TableDefinition): string[] {
     const lines = table.columns.map(renderColumn);
     lines.push(`PRIMARY KEY (${quoteList(table.primaryKey)})`);
-    for (const unique of table.uniques ?? []) lines.push(`UNIQUE KEY \`${unique.name}\` (${quoteList(unique.columns)})`);
+    for (const unique of table.uniques ?? [])
+      lines.push(`UNIQUE KEY \`${unique.name}\` (${quoteList(unique.columns)})`);
     for (const index of table.indexes ?? []) lines.push(`KEY \`${index.name}\` (${quoteList(index.columns)})`);
     return [
       `CREATE TABLE IF NOT EXISTS \`${table.name}\` (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
@@ -68,8 +69,11 @@ export const mysqlDialect: SqlDialect = {
   async withMigrationLock<T>(db: Kysely<Tables>, work: () => Promise<T>): Promise<T> {
     // GET_LOCK belongs to a session, so take and release it on one pinned connection.
     return db.connection().execute(async (connection) => {
-      const result = await sql<{ locked: number | string | null }>`select get_lock(${migrationLockName}, ${migrationLockWaitSeconds}) as locked`.execute(connection);
-      if (Number(result.rows[0]?.locked) !== 1) throw new Error(`could not take the migration lock within ${migrationLockWaitSeconds} s`);
+      const result = await sql<{
+        locked: number | string | null;
+      }>`select get_lock(${migrationLockName}, ${migrationLockWaitSeconds}) as locked`.execute(connection);
+      if (Number(result.rows[0]?.locked) !== 1)
+        throw new Error(`could not take the migration lock within ${migrationLockWaitSeconds} s`);
       try {
         return await work();
       } finally {

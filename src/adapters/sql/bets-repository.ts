@@ -6,7 +6,17 @@ import { insertRows, type Executor, type SqlDatabase } from './database.ts';
 import { toBigInt, toId, toNullableNumber, toNumber } from './row-values.ts';
 
 const lookupChunkSize = 5_000;
-const betColumns = ['bet_id', 'user_id', 'game_id', 'period_id', 'amount_minor', 'placed_at_ms', 'day', 'voided_at_ms', 'ingested_at_ms'] as const;
+const betColumns = [
+  'bet_id',
+  'user_id',
+  'game_id',
+  'period_id',
+  'amount_minor',
+  'placed_at_ms',
+  'day',
+  'voided_at_ms',
+  'ingested_at_ms',
+] as const;
 
 export function betFromRow(row: Selectable<BetsTable>): BetRow {
   return {
@@ -41,7 +51,10 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
     },
     async pageForUsers(userIds, after, limit) {
       if (userIds.length === 0) return [];
-      let query = executor.selectFrom('bets').selectAll().where('user_id', 'in', [...userIds]);
+      let query = executor
+        .selectFrom('bets')
+        .selectAll()
+        .where('user_id', 'in', [...userIds]);
       if (after !== null) {
         query = query.where(
           sql<boolean>`(user_id > ${after.userId} or (user_id = ${after.userId} and (placed_at_ms > ${after.placedAtMs} or (placed_at_ms = ${after.placedAtMs} and bet_id > ${after.betId}))))`,
@@ -66,7 +79,17 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
         executor,
         'bets',
         betColumns,
-        fresh.map((row) => [row.betId, row.userId, row.gameId, row.periodId, row.amountMinor, row.placedAtMs, row.day, row.voidedAtMs, nowMs]),
+        fresh.map((row) => [
+          row.betId,
+          row.userId,
+          row.gameId,
+          row.periodId,
+          row.amountMinor,
+          row.placedAtMs,
+          row.day,
+          row.voidedAtMs,
+          nowMs,
+        ]),
         '',
       );
       return seen;
@@ -82,7 +105,11 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
         await executor
           .updateTable('bets')
           .set({ voided_at_ms: sql<number>`case bet_id ${cases} end` })
-          .where('bet_id', 'in', chunk.map((entry) => entry.betId))
+          .where(
+            'bet_id',
+            'in',
+            chunk.map((entry) => entry.betId),
+          )
           .where('voided_at_ms', 'is', null)
           .execute();
       }

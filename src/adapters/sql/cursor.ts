@@ -17,7 +17,8 @@ export function decodeCursor(cursor: string, fields: readonly string[]): Record<
   const result: Record<string, string> = {};
   for (const field of fields) {
     const value = (parsed as Record<string, unknown>)[field];
-    if (typeof value !== 'string' && typeof value !== 'number') throw new TiernetError('not_found', 'cursor is not valid');
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new TiernetError('not_found', 'cursor is not valid');
     result[field] = String(value);
   }
   return result;

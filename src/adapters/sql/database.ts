@@ -39,7 +39,11 @@ export type Executor = Kysely<Tables> | Transaction<Tables>;
 const transactionAttemptsMax = 8;
 const retryBackoffBaseMs = 5;
 
-export function createSqlDatabase(dialect: SqlDialect, db: Kysely<Tables>, onClose: () => Promise<void> = async () => {}): SqlDatabase {
+export function createSqlDatabase(
+  dialect: SqlDialect,
+  db: Kysely<Tables>,
+  onClose: () => Promise<void> = async () => {},
+): SqlDatabase {
   return {
     dialect,
     db,
@@ -58,7 +62,9 @@ export function createSqlDatabase(dialect: SqlDialect, db: Kysely<Tables>, onClo
       try {
         await sql`select 1`.execute(db);
       } catch (error) {
-        throw new TiernetError('db_unavailable', `database did not answer: ${(error as Error).message}`, { cause: error });
+        throw new TiernetError('db_unavailable', `database did not answer: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     },
     async close() {
@@ -94,6 +100,8 @@ export async function insertRows(
   for (const chunk of chunkRows(rows, columns.length, database.dialect.parametersMax)) {
     const values = sql.join(chunk.map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
     const columnList = sql.raw(columns.join(', '));
-    await sql`insert into ${sql.table(table)} (${columnList}) values ${values} ${sql.raw(conflictTail)}`.execute(executor);
+    await sql`insert into ${sql.table(table)} (${columnList}) values ${values} ${sql.raw(conflictTail)}`.execute(
+      executor,
+    );
   }
 }

@@ -6,7 +6,12 @@ import { toNumber } from './row-values.ts';
 type VersionTable = 'ladder_versions' | 'rebate_policy_versions';
 
 export function createDocumentVersionsRepository(executor: Executor, table: VersionTable): DocumentVersionsRepository {
-  const fromRow = (row: { version: unknown; document: string; actor: string; created_at_ms: unknown }): DocumentVersion => ({
+  const fromRow = (row: {
+    version: unknown;
+    document: string;
+    actor: string;
+    created_at_ms: unknown;
+  }): DocumentVersion => ({
     version: toNumber(row.version),
     document: row.document,
     actor: row.actor,
@@ -24,7 +29,10 @@ export function createDocumentVersionsRepository(executor: Executor, table: Vers
     async list(cursor: string | null, limit: number) {
       let query = executor.selectFrom(table).selectAll();
       if (cursor !== null) query = query.where('version', '<', Number(decodeCursor(cursor, ['before']).before));
-      const rows = await query.orderBy('version', 'desc').limit(limit + 1).execute();
+      const rows = await query
+        .orderBy('version', 'desc')
+        .limit(limit + 1)
+        .execute();
       const items = rows.slice(0, limit).map(fromRow);
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > limit && last ? encodeCursor({ before: last.version }) : null };
@@ -32,7 +40,12 @@ export function createDocumentVersionsRepository(executor: Executor, table: Vers
     async insert(document: DocumentVersion) {
       await executor
         .insertInto(table)
-        .values({ version: document.version, document: document.document, actor: document.actor, created_at_ms: document.createdAtMs })
+        .values({
+          version: document.version,
+          document: document.document,
+          actor: document.actor,
+          created_at_ms: document.createdAtMs,
+        })
         .execute();
     },
   };

@@ -31,13 +31,20 @@ export async function ancestorsAmong(
   const users = [...new Set(userIds)];
   const candidatesAsked = [...new Set(candidateIds)];
   if (users.length === 0 || candidatesAsked.length === 0) return result;
-  invariant(candidatesAsked.length <= ancestorCandidatesMax, `at most ${ancestorCandidatesMax} downlineOf candidates, got ${candidatesAsked.length}`);
+  invariant(
+    candidatesAsked.length <= ancestorCandidatesMax,
+    `at most ${ancestorCandidatesMax} downlineOf candidates, got ${candidatesAsked.length}`,
+  );
 
   // Only candidates that exist can be ancestors; the shallowest of them bounds the walk.
   const candidateRows = await executor
     .selectFrom('users')
     .select(['user_id', 'depth'])
-    .where('user_id', 'in', candidatesAsked.map((id) => BigInt(id)))
+    .where(
+      'user_id',
+      'in',
+      candidatesAsked.map((id) => BigInt(id)),
+    )
     .execute();
   if (candidateRows.length === 0) return result;
   const candidates = new Set(candidateRows.map((row) => toId(row.user_id)));

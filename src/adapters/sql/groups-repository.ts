@@ -3,12 +3,7 @@
 // accept) and nothing on SQLite, whose single writer already serialises transactions.
 // Ids are bound as bigint so neither driver compares them through a double.
 import { sql, type RawBuilder, type Selectable } from 'kysely';
-import type {
-  GroupMemberRow,
-  GroupRow,
-  GroupsRepository,
-  RowLock,
-} from '../../app/ports/groups.ts';
+import type { GroupMemberRow, GroupRow, GroupsRepository, RowLock } from '../../app/ports/groups.ts';
 import { invariant } from '../../domain/assert.ts';
 import type { UserId } from '../../domain/ids.ts';
 import { insertRows, type Executor, type SqlDatabase } from './database.ts';
@@ -188,7 +183,10 @@ export function createGroupsRepository(database: SqlDatabase, executor: Executor
     },
 
     async count() {
-      const row = await executor.selectFrom('user_groups').select((eb) => eb.fn.countAll().as('total')).executeTakeFirst();
+      const row = await executor
+        .selectFrom('user_groups')
+        .select((eb) => eb.fn.countAll().as('total'))
+        .executeTakeFirst();
       return row === undefined ? 0 : toNumber(row.total);
     },
 
@@ -229,7 +227,10 @@ export function createGroupsRepository(database: SqlDatabase, executor: Executor
 
     async membersInRange(groupIds, afterUserId, throughUserId) {
       if (groupIds.length === 0) return [];
-      let query = executor.selectFrom('group_members').selectAll().where('group_id', 'in', [...groupIds]);
+      let query = executor
+        .selectFrom('group_members')
+        .selectAll()
+        .where('group_id', 'in', [...groupIds]);
       if (afterUserId !== null) query = query.where('user_id', '>', idValue(afterUserId));
       if (throughUserId !== null) query = query.where('user_id', '<=', idValue(throughUserId));
       const rows = await query.orderBy('group_id').orderBy('user_id').execute();
@@ -342,4 +343,3 @@ export function createGroupsRepository(database: SqlDatabase, executor: Executor
     writeState,
   };
 }
-

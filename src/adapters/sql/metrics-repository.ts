@@ -6,15 +6,36 @@ import { toBigInt, toId, toNumber } from './row-values.ts';
 const lookupChunkSize = 5_000;
 
 /** Folds deltas for the same key so each key is written once per statement (MySQL requires it for determinism). */
-function foldDeltas(deltas: readonly MetricDayDelta[]): { days: Map<string, MetricDayDelta>; totals: Map<UserId, MetricDayDelta> } {
+function foldDeltas(deltas: readonly MetricDayDelta[]): {
+  days: Map<string, MetricDayDelta>;
+  totals: Map<UserId, MetricDayDelta>;
+} {
   const days = new Map<string, MetricDayDelta>();
   const totals = new Map<UserId, MetricDayDelta>();
   for (const delta of deltas) {
     const dayKey = `${delta.userId}:${delta.day}`;
     const day = days.get(dayKey);
-    days.set(dayKey, day ? { ...day, turnoverDeltaMinor: day.turnoverDeltaMinor + delta.turnoverDeltaMinor, betCountDelta: day.betCountDelta + delta.betCountDelta } : delta);
+    days.set(
+      dayKey,
+      day
+        ? {
+            ...day,
+            turnoverDeltaMinor: day.turnoverDeltaMinor + delta.turnoverDeltaMinor,
+            betCountDelta: day.betCountDelta + delta.betCountDelta,
+          }
+        : delta,
+    );
     const total = totals.get(delta.userId);
-    totals.set(delta.userId, total ? { ...total, turnoverDeltaMinor: total.turnoverDeltaMinor + delta.turnoverDeltaMinor, betCountDelta: total.betCountDelta + delta.betCountDelta } : delta);
+    totals.set(
+      delta.userId,
+      total
+        ? {
+            ...total,
+            turnoverDeltaMinor: total.turnoverDeltaMinor + delta.turnoverDeltaMinor,
+            betCountDelta: total.betCountDelta + delta.betCountDelta,
+          }
+        : delta,
+    );
   }
   return { days, totals };
 }
@@ -24,7 +45,9 @@ export function createMetricsRepository(database: SqlDatabase, executor: Executo
     async addDeltas(deltas: readonly MetricDayDelta[]) {
       const { days, totals } = foldDeltas(deltas);
       // Sorted keys: concurrent writers lock rows in the same order and so cannot deadlock each other.
-      const dayRows = [...days.values()].sort((a, b) => (a.userId === b.userId ? a.day - b.day : a.userId < b.userId ? -1 : 1));
+      const dayRows = [...days.values()].sort((a, b) =>
+        a.userId === b.userId ? a.day - b.day : a.userId < b.userId ? -1 : 1,
+      );
       await insertRows(
         database,
         executor,
@@ -54,7 +77,12 @@ export function createMetricsRepository(database: SqlDatabase, executor: Executo
           .where('day', '>=', fromDay)
           .execute();
         for (const row of rows) {
-          result.push({ userId: toId(row.user_id), day: toNumber(row.day), turnoverMinor: toBigInt(row.turnover_minor), betCount: toNumber(row.bet_count) });
+          result.push({
+            userId: toId(row.user_id),
+            day: toNumber(row.day),
+            turnoverMinor: toBigInt(row.turnover_minor),
+            betCount: toNumber(row.bet_count),
+          });
         }
       }
       return result;
@@ -63,10 +91,18 @@ export function createMetricsRepository(database: SqlDatabase, executor: Executo
       const result = new Map<UserId, UserTotalsRow>();
       const unique = [...new Set(userIds)];
       for (let start = 0; start < unique.length; start += lookupChunkSize) {
-        const rows = await executor.selectFrom('user_totals').selectAll().where('user_id', 'in', unique.slice(start, start + lookupChunkSize)).execute();
+        const rows = await executor
+          .selectFrom('user_totals')
+          .selectAll()
+          .where('user_id', 'in', unique.slice(start, start + lookupChunkSize))
+          .execute();
         for (const row of rows) {
           const userId = toId(row.user_id);
-          result.set(userId, { userId, turnoverMinor: toBigInt(row.turnover_minor), betCount: toNumber(row.bet_count) });
+          result.set(userId, {
+            userId,
+            turnoverMinor: toBigInt(row.turnover_minor),
+            betCount: toNumber(row.bet_count),
+          });
         }
       }
       return result;

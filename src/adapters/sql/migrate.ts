@@ -31,7 +31,8 @@ export async function migrate(
   onProgress: (message: string) => void = () => {},
   plan: readonly Migration[] = migrations,
 ): Promise<MigrationReport> {
-  for (const statement of database.dialect.renderCreateTable(migrationsTable)) await runStatement(database, statement, null);
+  for (const statement of database.dialect.renderCreateTable(migrationsTable))
+    await runStatement(database, statement, null);
   return database.dialect.withMigrationLock(database.db, async () => {
     const rows = await database.db.selectFrom('schema_migrations').select('version').execute();
     const done = new Set(rows.map((row) => toNumber(row.version)));
@@ -40,7 +41,8 @@ export async function migrate(
       if (done.has(migration.version)) continue;
       onProgress(`applying migration ${migration.version}: ${migration.name}`);
       for (const table of migration.tables) {
-        for (const statement of database.dialect.renderCreateTable(table)) await runStatement(database, statement, migration);
+        for (const statement of database.dialect.renderCreateTable(table))
+          await runStatement(database, statement, migration);
       }
       await database.db
         .insertInto('schema_migrations')

@@ -11,7 +11,11 @@ export function createOffsetsRepository(database: SqlDatabase, executor: Executo
         'consumer_offsets',
         ['consumer_group', 'topic', 'partition_no', 'next_offset', 'updated_at_ms'],
         offsets.map((offset) => [offset.consumerGroup, offset.topic, offset.partition, offset.nextOffset, nowMs]),
-        database.dialect.renderUpsertTail(['consumer_group', 'topic', 'partition_no'], [], ['next_offset', 'updated_at_ms']),
+        database.dialect.renderUpsertTail(
+          ['consumer_group', 'topic', 'partition_no'],
+          [],
+          ['next_offset', 'updated_at_ms'],
+        ),
       );
     },
     async load(consumerGroup: string, topic: string) {

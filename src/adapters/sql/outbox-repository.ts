@@ -18,23 +18,27 @@ export function createOutboxRepository(database: SqlDatabase, executor: Executor
     },
     async readBatch(limit: number) {
       const rows = await executor.selectFrom('outbox').selectAll().orderBy('outbox_id').limit(limit).execute();
-      return rows.map(
-        (row): StoredOutboxRecord => ({
-          outboxId: toBigInt(row.outbox_id),
-          topic: row.topic,
-          key: row.message_key,
-          payload: row.payload,
-          createdAtMs: toNumber(row.created_at_ms),
-        }),
-      );
+      return rows.map((row): StoredOutboxRecord => ({
+        outboxId: toBigInt(row.outbox_id),
+        topic: row.topic,
+        key: row.message_key,
+        payload: row.payload,
+        createdAtMs: toNumber(row.created_at_ms),
+      }));
     },
     async remove(outboxIds: readonly bigint[]) {
       for (let start = 0; start < outboxIds.length; start += deleteChunkSize) {
-        await executor.deleteFrom('outbox').where('outbox_id', 'in', outboxIds.slice(start, start + deleteChunkSize).map(String)).execute();
+        await executor
+          .deleteFrom('outbox')
+          .where('outbox_id', 'in', outboxIds.slice(start, start + deleteChunkSize).map(String))
+          .execute();
       }
     },
     async count() {
-      const row = await executor.selectFrom('outbox').select((eb) => eb.fn.countAll().as('total')).executeTakeFirst();
+      const row = await executor
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll().as('total'))
+        .executeTakeFirst();
       return row ? toNumber(row.total) : 0;
     },
   };

@@ -25,7 +25,14 @@ export function createPendingVoidsRepository(database: SqlDatabase, executor: Ex
         const rows = await executor.selectFrom('pending_voids').selectAll().where('bet_id', 'in', chunk).execute();
         if (rows.length === 0) continue;
         for (const row of rows) found.set(toId(row.bet_id), toNumber(row.voided_at_ms));
-        await executor.deleteFrom('pending_voids').where('bet_id', 'in', rows.map((row) => toId(row.bet_id))).execute();
+        await executor
+          .deleteFrom('pending_voids')
+          .where(
+            'bet_id',
+            'in',
+            rows.map((row) => toId(row.bet_id)),
+          )
+          .execute();
       }
       return found;
     },

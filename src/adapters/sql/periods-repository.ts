@@ -32,7 +32,9 @@ export function createPeriodsRepository(database: SqlDatabase, executor: Executo
         const rows = await executor
           .selectFrom('settlement_periods')
           .select(['game_id', 'period_id'])
-          .where(sql<boolean>`(game_id, period_id) in (${sql.join(chunk.map((period) => sql`(${period.gameId}, ${period.periodId})`))})`)
+          .where(
+            sql<boolean>`(game_id, period_id) in (${sql.join(chunk.map((period) => sql`(${period.gameId}, ${period.periodId})`))})`,
+          )
           .execute();
         for (const row of rows) claimed.add(periodKeyOf({ gameId: row.game_id, periodId: row.period_id }));
       }
@@ -49,7 +51,9 @@ async function findExisting(executor: Executor, periods: readonly PeriodKey[]): 
     const rows = await executor
       .selectFrom('periods')
       .select(['game_id', 'period_id'])
-      .where(sql<boolean>`(game_id, period_id) in (${sql.join(chunk.map((period) => sql`(${period.gameId}, ${period.periodId})`))})`)
+      .where(
+        sql<boolean>`(game_id, period_id) in (${sql.join(chunk.map((period) => sql`(${period.gameId}, ${period.periodId})`))})`,
+      )
       .execute();
     for (const row of rows) found.add(periodKeyOf({ gameId: row.game_id, periodId: row.period_id }));
   }

@@ -18,7 +18,10 @@ export function toBigInt(value: unknown): bigint {
 
 export function toNumber(value: unknown): number {
   const big = toBigInt(value);
-  invariant(big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER), `integer ${big} exceeds 2^53`);
+  invariant(
+    big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER),
+    `integer ${big} exceeds 2^53`,
+  );
   return Number(big);
 }
 

@@ -30,7 +30,11 @@ export interface TableDefinition {
   readonly indexes?: readonly { readonly name: string; readonly columns: readonly string[] }[];
 }
 
-const column = (name: string, type: ColumnType, extra: Omit<ColumnDefinition, 'name' | 'type'> = {}): ColumnDefinition => ({
+const column = (
+  name: string,
+  type: ColumnType,
+  extra: Omit<ColumnDefinition, 'name' | 'type'> = {},
+): ColumnDefinition => ({
   name,
   type,
   ...extra,

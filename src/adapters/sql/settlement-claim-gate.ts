@@ -22,9 +22,14 @@ export const settlementClaimGateName = 'settlement.claim-gate';
  * periods are claimed and before the transaction's first write (holding row locks while
  * waiting for the gate could deadlock with a claim).
  */
-export async function shareSettlementClaimGate(database: SqlDatabase, executor: Executor, nowMs: number): Promise<void> {
+export async function shareSettlementClaimGate(
+  database: SqlDatabase,
+  executor: Executor,
+  nowMs: number,
+): Promise<void> {
   if (database.dialect.name === 'sqlite') return;
-  const lockShared = () => sql`select token from fences where name = ${settlementClaimGateName} lock in share mode`.execute(executor);
+  const lockShared = () =>
+    sql`select token from fences where name = ${settlementClaimGateName} lock in share mode`.execute(executor);
   const found = await lockShared();
   if (found.rows.length > 0) return;
   // First use ever: a locking read of a missing row locks nothing under READ COMMITTED, so
@@ -36,9 +41,20 @@ export async function shareSettlementClaimGate(database: SqlDatabase, executor: 
 /** For a settlement claim: holds the gate exclusively until the transaction ends. */
 export async function holdSettlementClaimGate(database: SqlDatabase, executor: Executor, nowMs: number): Promise<void> {
   await createGateRow(database, executor, nowMs);
-  await executor.updateTable('fences').set({ updated_at_ms: nowMs }).where('name', '=', settlementClaimGateName).execute();
+  await executor
+    .updateTable('fences')
+    .set({ updated_at_ms: nowMs })
+    .where('name', '=', settlementClaimGateName)
+    .execute();
 }
 
 async function createGateRow(database: SqlDatabase, executor: Executor, nowMs: number): Promise<void> {
-  await insertRows(database, executor, 'fences', ['name', 'token', 'updated_at_ms'], [[settlementClaimGateName, 0, nowMs]], database.dialect.renderIgnoreTail(['name']));
+  await insertRows(
+    database,
+    executor,
+    'fences',
+    ['name', 'token', 'updated_at_ms'],
+    [[settlementClaimGateName, 0, nowMs]],
+    database.dialect.renderIgnoreTail(['name']),
+  );
 }

@@ -16,7 +16,12 @@ import { periodsDocumentOf, settlementRecordOf } from './settlement-rows.ts';
 /** Periods looked up per statement. */
 const periodsPerStatement = 500;
 
-export async function claimSettlement(database: SqlDatabase, executor: Executor, request: ClaimRequest, fencingToken: bigint): Promise<ClaimOutcome> {
+export async function claimSettlement(
+  database: SqlDatabase,
+  executor: Executor,
+  request: ClaimRequest,
+  fencingToken: bigint,
+): Promise<ClaimOutcome> {
   invariant(request.periodsMax > 0, 'periodsMax must be positive');
   await holdSettlementClaimGate(database, executor, request.nowMs);
 
@@ -49,11 +54,17 @@ export async function claimSettlement(database: SqlDatabase, executor: Executor,
   }
 
   if (claimable.length === 0) {
-    const adjustmentsPending = request.periods === null && request.adjustmentsAlone && (await pendingAdjustmentExists(executor));
+    const adjustmentsPending =
+      request.periods === null && request.adjustmentsAlone && (await pendingAdjustmentExists(executor));
     if (!adjustmentsPending) return { settlement: null, skipped, morePeriodsDue };
   }
 
-  const latestPolicy = await executor.selectFrom('rebate_policy_versions').select('version').orderBy('version', 'desc').limit(1).executeTakeFirst();
+  const latestPolicy = await executor
+    .selectFrom('rebate_policy_versions')
+    .select('version')
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   await executor
     .insertInto('settlements')
     .values({
@@ -91,7 +102,10 @@ export async function claimSettlement(database: SqlDatabase, executor: Executor,
   }
   if (periodsMarked !== BigInt(claimable.length)) {
     // The settlement_periods key should have caught this first; either way the claim is void.
-    throw new TiernetError('db_conflict', `${claimable.length - Number(periodsMarked)} period(s) were claimed by another settlement meanwhile`);
+    throw new TiernetError(
+      'db_conflict',
+      `${claimable.length - Number(periodsMarked)} period(s) were claimed by another settlement meanwhile`,
+    );
   }
   const adjustments = await executor
     .updateTable('bet_adjustments')
@@ -104,7 +118,11 @@ export async function claimSettlement(database: SqlDatabase, executor: Executor,
     .where('settlement_id', '=', request.settlementId)
     .execute();
 
-  const row = await executor.selectFrom('settlements').selectAll().where('settlement_id', '=', request.settlementId).executeTakeFirstOrThrow();
+  const row = await executor
+    .selectFrom('settlements')
+    .selectAll()
+    .where('settlement_id', '=', request.settlementId)
+    .executeTakeFirstOrThrow();
   return { settlement: settlementRecordOf(row), skipped, morePeriodsDue };
 }
 
@@ -114,8 +132,16 @@ export async function claimSettlement(database: SqlDatabase, executor: Executor,
  */
 export async function releaseClaims(executor: Executor, settlementId: string): Promise<void> {
   await executor.deleteFrom('settlement_periods').where('settlement_id', '=', settlementId).execute();
-  await executor.updateTable('periods').set({ settlement_id: null }).where('settlement_id', '=', settlementId).execute();
-  await executor.updateTable('bet_adjustments').set({ settlement_id: null }).where('settlement_id', '=', settlementId).execute();
+  await executor
+    .updateTable('periods')
+    .set({ settlement_id: null })
+    .where('settlement_id', '=', settlementId)
+    .execute();
+  await executor
+    .updateTable('bet_adjustments')
+    .set({ settlement_id: null })
+    .where('settlement_id', '=', settlementId)
+    .execute();
 }
 
 /** settlement_id (null: closed, unsettled) of the periods that exist, by periodKeyOf. */
@@ -123,14 +149,23 @@ async function settlementIdsOf(executor: Executor, periods: readonly PeriodKey[]
   const found = new Map<string, string | null>();
   for (let start = 0; start < periods.length; start += periodsPerStatement) {
     const chunk = periods.slice(start, start + periodsPerStatement);
-    const rows = await executor.selectFrom('periods').select(['game_id', 'period_id', 'settlement_id']).where(periodKeysIn(chunk)).execute();
+    const rows = await executor
+      .selectFrom('periods')
+      .select(['game_id', 'period_id', 'settlement_id'])
+      .where(periodKeysIn(chunk))
+      .execute();
     for (const row of rows) found.set(periodKeyOf({ gameId: row.game_id, periodId: row.period_id }), row.settlement_id);
   }
   return found;
 }
 
 async function pendingAdjustmentExists(executor: Executor): Promise<boolean> {
-  const row = await executor.selectFrom('bet_adjustments').select('bet_id').where('settlement_id', 'is', null).limit(1).executeTakeFirst();
+  const row = await executor
+    .selectFrom('bet_adjustments')
+    .select('bet_id')
+    .where('settlement_id', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 

@@ -15,7 +15,11 @@ export const lineRowsPerStatement = 4_000;
 const settlementIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 const userIdPattern = /^[1-9]\d{0,18}$/;
 
-export async function insertSettlementLines(executor: Executor, settlementId: string, lines: SettlementLineColumns): Promise<LinesWritten> {
+export async function insertSettlementLines(
+  executor: Executor,
+  settlementId: string,
+  lines: SettlementLineColumns,
+): Promise<LinesWritten> {
   invariant(settlementIdPattern.test(settlementId), `settlement id "${settlementId}" is not a code`);
   const quotedSettlementId = `'${settlementId}'`;
   let amountTotalMinor = 0n;

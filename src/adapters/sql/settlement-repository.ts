@@ -7,7 +7,12 @@
 // taken by that UPDATE is held to the end of the transaction, so fenced transactions of one
 // name run one after another and a later one always sees what an earlier one committed.
 import { TiernetError } from '../../app/errors.ts';
-import type { FenceToken, FencedSettlementSession, SettlementRecord, SettlementStore } from '../../app/ports/settlement.ts';
+import type {
+  FenceToken,
+  FencedSettlementSession,
+  SettlementRecord,
+  SettlementStore,
+} from '../../app/ports/settlement.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { insertRows, type Executor, type SqlDatabase } from './database.ts';
 import { createOutboxRepository } from './outbox-repository.ts';
@@ -27,7 +32,9 @@ export function createSqlSettlementStore(database: SqlDatabase): SettlementStore
         });
       } catch (error) {
         if (database.dialect.isDuplicateKey(error)) {
-          throw new TiernetError('db_conflict', `a settlement key was already taken: ${(error as Error).message}`, { cause: error });
+          throw new TiernetError('db_conflict', `a settlement key was already taken: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
         throw error;
       }
@@ -52,27 +59,50 @@ export function createSqlSettlementStore(database: SqlDatabase): SettlementStore
         const createdAtMs = Number(after.createdAtMs);
         const settlementId = after.settlementId ?? '';
         query = query.where((eb) =>
-          eb.or([eb('created_at_ms', '<', createdAtMs), eb.and([eb('created_at_ms', '=', createdAtMs), eb('settlement_id', '<', settlementId)])]),
+          eb.or([
+            eb('created_at_ms', '<', createdAtMs),
+            eb.and([eb('created_at_ms', '=', createdAtMs), eb('settlement_id', '<', settlementId)]),
+          ]),
         );
       }
-      const rows = await query.orderBy('created_at_ms', 'desc').orderBy('settlement_id', 'desc').limit(limit + 1).execute();
+      const rows = await query
+        .orderBy('created_at_ms', 'desc')
+        .orderBy('settlement_id', 'desc')
+        .limit(limit + 1)
+        .execute();
       const items = rows.slice(0, limit).map(settlementRecordOf);
       const last = items[items.length - 1];
       return {
         items,
-        nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ createdAtMs: last.createdAtMs, settlementId: last.settlementId }) : null,
+        nextCursor:
+          rows.length > limit && last !== undefined
+            ? encodeCursor({ createdAtMs: last.createdAtMs, settlementId: last.settlementId })
+            : null,
       };
     },
 
     async running(limit) {
-      const rows = await read.selectFrom('settlements').selectAll().where('status', '=', 'running').orderBy('created_at_ms').limit(limit).execute();
+      const rows = await read
+        .selectFrom('settlements')
+        .selectAll()
+        .where('status', '=', 'running')
+        .orderBy('created_at_ms')
+        .limit(limit)
+        .execute();
       return rows.map(settlementRecordOf);
     },
   };
 }
 
 async function raiseFence(database: SqlDatabase, executor: Executor, fence: FenceToken, nowMs: number): Promise<void> {
-  await insertRows(database, executor, 'fences', ['name', 'token', 'updated_at_ms'], [[fence.name, 0, nowMs]], database.dialect.renderIgnoreTail(['name']));
+  await insertRows(
+    database,
+    executor,
+    'fences',
+    ['name', 'token', 'updated_at_ms'],
+    [[fence.name, 0, nowMs]],
+    database.dialect.renderIgnoreTail(['name']),
+  );
   const token = fence.token.toString();
   const result = await executor
     .updateTable('fences')
@@ -81,7 +111,11 @@ async function raiseFence(database: SqlDatabase, executor: Executor, fence: Fenc
     .where('token', '<=', token)
     .executeTakeFirst();
   if (result.numUpdatedRows !== 1n) {
-    const current = await executor.selectFrom('fences').select('token').where('name', '=', fence.name).executeTakeFirst();
+    const current = await executor
+      .selectFrom('fences')
+      .select('token')
+      .where('name', '=', fence.name)
+      .executeTakeFirst();
     throw new TiernetError(
       'fence_rejected',
       `fencing token ${fence.token} for "${fence.name}" is below ${String(current?.token ?? '?')}, which has already written: this holder lost the lock`,
@@ -95,7 +129,11 @@ function createFencedSession(database: SqlDatabase, executor: Executor, fence: F
     claim: (request) => claimSettlement(database, executor, request, fence.token),
     get: (settlementId) => getSettlement(executor, settlementId),
     async adopt(settlementId, runner, token) {
-      await executor.updateTable('settlements').set({ runner, fencing_token: token.toString() }).where('settlement_id', '=', settlementId).execute();
+      await executor
+        .updateTable('settlements')
+        .set({ runner, fencing_token: token.toString() })
+        .where('settlement_id', '=', settlementId)
+        .execute();
     },
     insertLines: (settlementId, lines) => insertSettlementLines(executor, settlementId, lines),
     async markCommitted(settlementId, totals, token, runner, nowMs) {
@@ -136,6 +174,10 @@ function createFencedSession(database: SqlDatabase, executor: Executor, fence: F
 }
 
 async function getSettlement(executor: Executor, settlementId: string): Promise<SettlementRecord | null> {
-  const row = await executor.selectFrom('settlements').selectAll().where('settlement_id', '=', settlementId).executeTakeFirst();
+  const row = await executor
+    .selectFrom('settlements')
+    .selectAll()
+    .where('settlement_id', '=', settlementId)
+    .executeTakeFirst();
   return row === undefined ? null : settlementRecordOf(row);
 }

@@ -35,7 +35,8 @@ export function settlementRecordOf(row: Selectable<SettlementsTable>): Settlemen
       record.exactTotalMinorPpm !== null &&
         record.residueMinorPpm !== null &&
         record.cappedMinorPpm !== null &&
-        record.totalRebateMinor * 1_000_000n + record.residueMinorPpm + record.cappedMinorPpm === record.exactTotalMinorPpm,
+        record.totalRebateMinor * 1_000_000n + record.residueMinorPpm + record.cappedMinorPpm ===
+          record.exactTotalMinorPpm,
       `committed settlement ${record.settlementId} does not conserve its exact total`,
     );
   }
@@ -51,7 +52,10 @@ function parsePeriodsDocument(settlementId: string, document: string): PeriodKey
   invariant(Array.isArray(parsed), `settlement ${settlementId} has a periods document that is not an array`);
   return parsed.map((entry: unknown) => {
     const period = entry as { gameId?: unknown; periodId?: unknown };
-    invariant(typeof period.gameId === 'string' && typeof period.periodId === 'string', `settlement ${settlementId} has a malformed period`);
+    invariant(
+      typeof period.gameId === 'string' && typeof period.periodId === 'string',
+      `settlement ${settlementId} has a malformed period`,
+    );
     return { gameId: period.gameId, periodId: period.periodId };
   });
 }

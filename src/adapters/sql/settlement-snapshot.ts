@@ -23,13 +23,17 @@ const streamChunkRows = 5_000;
 const aggregateTempTableBytes = 256 * 1024 * 1024;
 
 const idOf = (value: unknown): UserId => (typeof value === 'string' ? value : toId(value));
-const integerOf = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : toNumber(value));
+const integerOf = (value: unknown): number =>
+  typeof value === 'number' && Number.isSafeInteger(value) ? value : toNumber(value);
 const amountOf = (value: unknown): bigint => (typeof value === 'string' ? BigInt(value) : toBigInt(value));
 
 export function createSettlementSnapshot(executor: Executor, dialect: DialectName): SettlementSnapshot {
   return {
     async countUsers() {
-      const row = await executor.selectFrom('users').select((eb) => eb.fn.countAll().as('users')).executeTakeFirstOrThrow();
+      const row = await executor
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('users'))
+        .executeTakeFirstOrThrow();
       return toNumber(row.users);
     },
 
@@ -37,14 +41,12 @@ export function createSettlementSnapshot(executor: Executor, dialect: DialectNam
       let query = executor.selectFrom('users').select(['user_id', 'parent_id', 'rebate_rate_ppm', 'placeholder']);
       if (afterUserId !== null) query = query.where('user_id', '>', afterUserId);
       const rows = await query.orderBy('user_id').limit(limit).execute();
-      return rows.map(
-        (row): TreeUserRow => ({
-          userId: idOf(row.user_id),
-          parentId: row.parent_id === null ? null : idOf(row.parent_id),
-          rebateRatePpm: integerOf(row.rebate_rate_ppm),
-          placeholder: integerOf(row.placeholder) !== 0,
-        }),
-      );
+      return rows.map((row): TreeUserRow => ({
+        userId: idOf(row.user_id),
+        parentId: row.parent_id === null ? null : idOf(row.parent_id),
+        rebateRatePpm: integerOf(row.rebate_rate_ppm),
+        placeholder: integerOf(row.placeholder) !== 0,
+      }));
     },
 
     async betSums(settlementId, onRow) {
@@ -54,8 +56,13 @@ export function createSettlementSnapshot(executor: Executor, dialect: DialectNam
       //   as that adjustment; a bet voided before the claim does not count at all.
       const query = executor
         .selectFrom('settlement_periods as sp')
-        .innerJoin('bets as b', (join) => join.onRef('b.game_id', '=', 'sp.game_id').onRef('b.period_id', '=', 'sp.period_id'))
-        .select((eb) => ['b.user_id as user_id', eb.fn.sum<string | bigint | number>('b.amount_minor').as('amount_minor')])
+        .innerJoin('bets as b', (join) =>
+          join.onRef('b.game_id', '=', 'sp.game_id').onRef('b.period_id', '=', 'sp.period_id'),
+        )
+        .select((eb) => [
+          'b.user_id as user_id',
+          eb.fn.sum<string | bigint | number>('b.amount_minor').as('amount_minor'),
+        ])
         .where('sp.settlement_id', '=', settlementId)
         .where((eb) =>
           eb.or([
@@ -82,7 +89,9 @@ export function createSettlementSnapshot(executor: Executor, dialect: DialectNam
         )
         .groupBy('b.user_id');
       if (dialect === 'sqlite') return streamSums(query.stream(streamChunkRows), onRow);
-      await sql`set session tmp_table_size = ${aggregateTempTableBytes}, max_heap_table_size = ${aggregateTempTableBytes}`.execute(executor);
+      await sql`set session tmp_table_size = ${aggregateTempTableBytes}, max_heap_table_size = ${aggregateTempTableBytes}`.execute(
+        executor,
+      );
       try {
         return await streamSums(query.stream(streamChunkRows), onRow);
       } finally {

@@ -48,7 +48,11 @@ export function createSqlStore(database: SqlDatabase): Store {
       } catch (error) {
         // A unique key hit by a concurrent writer: the caller re-reads and tries again.
         if (database.dialect.isDuplicateKey(error)) {
-          throw new TiernetError('db_conflict', `a concurrent writer inserted the same key: ${(error as Error).message}`, { cause: error });
+          throw new TiernetError(
+            'db_conflict',
+            `a concurrent writer inserted the same key: ${(error as Error).message}`,
+            { cause: error },
+          );
         }
         throw error;
       }

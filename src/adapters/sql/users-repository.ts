@@ -107,14 +107,23 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
       return rows.map(userFromRow);
     },
     async addDirectCounts(deltas: ReadonlyMap<UserId, number>, nowMs: number) {
-      const entries = [...deltas.entries()].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      const entries = [...deltas.entries()]
+        .filter(([, delta]) => delta !== 0)
+        .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
       for (let start = 0; start < entries.length; start += lookupChunkSize) {
         const chunk = entries.slice(start, start + lookupChunkSize);
-        const cases = sql.join(chunk.map(([userId, delta]) => sql`when ${userId} then ${delta}`), sql` `);
+        const cases = sql.join(
+          chunk.map(([userId, delta]) => sql`when ${userId} then ${delta}`),
+          sql` `,
+        );
         await executor
           .updateTable('users')
           .set({ direct_count: sql<number>`direct_count + (case user_id ${cases} else 0 end)`, updated_at_ms: nowMs })
-          .where('user_id', 'in', chunk.map(([userId]) => userId))
+          .where(
+            'user_id',
+            'in',
+            chunk.map(([userId]) => userId),
+          )
           .execute();
       }
     },
@@ -125,7 +134,10 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
       return rows.map(userFromRow);
     },
     async count() {
-      const row = await executor.selectFrom('users').select((eb) => eb.fn.countAll().as('total')).executeTakeFirst();
+      const row = await executor
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('total'))
+        .executeTakeFirst();
       return row ? toNumber(row.total) : 0;
     },
   };

@@ -28,14 +28,27 @@ export function createVipHistoryRepository(database: SqlDatabase, executor: Exec
         executor,
         'vip_history',
         ['user_id', 'seq', 'from_level', 'to_level', 'reason', 'detail', 'ladder_version', 'cause', 'at_ms'],
-        rows.map((row) => [row.userId, row.seq, row.fromLevel, row.toLevel, row.reason, row.detail, row.ladderVersion, JSON.stringify(row.cause), row.atMs]),
+        rows.map((row) => [
+          row.userId,
+          row.seq,
+          row.fromLevel,
+          row.toLevel,
+          row.reason,
+          row.detail,
+          row.ladderVersion,
+          JSON.stringify(row.cause),
+          row.atMs,
+        ]),
         '',
       );
     },
     async pageForUser(userId: UserId, cursor: string | null, limit: number) {
       let query = executor.selectFrom('vip_history').selectAll().where('user_id', '=', userId);
       if (cursor !== null) query = query.where('seq', '<', Number(decodeCursor(cursor, ['before']).before));
-      const rows = await query.orderBy('seq', 'desc').limit(limit + 1).execute();
+      const rows = await query
+        .orderBy('seq', 'desc')
+        .limit(limit + 1)
+        .execute();
       const items = rows.slice(0, limit).map(fromRow);
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > limit && last ? encodeCursor({ before: last.seq }) : null };

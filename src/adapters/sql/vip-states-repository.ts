@@ -28,7 +28,11 @@ export function createVipStatesRepository(database: SqlDatabase, executor: Execu
       const result = new Map<UserId, StoredVipState>();
       const unique = [...new Set(userIds)];
       for (let start = 0; start < unique.length; start += lookupChunkSize) {
-        const rows = await executor.selectFrom('vip_states').selectAll().where('user_id', 'in', unique.slice(start, start + lookupChunkSize)).execute();
+        const rows = await executor
+          .selectFrom('vip_states')
+          .selectAll()
+          .where('user_id', 'in', unique.slice(start, start + lookupChunkSize))
+          .execute();
         for (const row of rows) {
           const state: VipState = {
             level: toNumber(row.level),
@@ -71,7 +75,11 @@ export function createVipStatesRepository(database: SqlDatabase, executor: Execu
           ladderVersion,
           nowMs,
         ]),
-        database.dialect.renderUpsertTail(['user_id'], [], columns.filter((name) => name !== 'user_id')),
+        database.dialect.renderUpsertTail(
+          ['user_id'],
+          [],
+          columns.filter((name) => name !== 'user_id'),
+        ),
       );
     },
     async dueForReview(atMs: number, limit: number) {

@@ -40,7 +40,8 @@ export const sqliteDialect: SqlDialect = {
     const lines = table.columns.map(renderColumn);
     const hasAutoIncrement = table.columns.some((column) => column.autoIncrement);
     if (!hasAutoIncrement) lines.push(`PRIMARY KEY (${quoteList(table.primaryKey)})`);
-    for (const unique of table.uniques ?? []) lines.push(`CONSTRAINT "${unique.name}" UNIQUE (${quoteList(unique.columns)})`);
+    for (const unique of table.uniques ?? [])
+      lines.push(`CONSTRAINT "${unique.name}" UNIQUE (${quoteList(unique.columns)})`);
     const statements = [`CREATE TABLE IF NOT EXISTS "${table.name}" (\n  ${lines.join(',\n  ')}\n) STRICT`];
     for (const index of table.indexes ?? []) {
       statements.push(`CREATE INDEX IF NOT EXISTS "${index.name}" ON "${table.name}" (${quoteList(index.columns)})`);

@@ -7,7 +7,12 @@ import type { Clock } from '../ports/clock.ts';
 /** What a command changed in the tree, for derived state (group membership) kept current in the same transaction. */
 export type AgentTreeChange =
   | { readonly kind: 'rate'; readonly userId: UserId }
-  | { readonly kind: 'move'; readonly userId: UserId; readonly fromParentId: UserId | null; readonly toParentId: UserId | null };
+  | {
+      readonly kind: 'move';
+      readonly userId: UserId;
+      readonly fromParentId: UserId | null;
+      readonly toParentId: UserId | null;
+    };
 
 export interface AgentCommandDeps {
   readonly transaction: AgentTreeTransaction;

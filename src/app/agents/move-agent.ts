@@ -68,7 +68,11 @@ export async function moveAgent(deps: AgentCommandDeps, command: MoveAgent): Pro
     await tree.setParent(userId, move.toParentId, nowMs);
     for (const change of move.directCountChanges) await tree.addDirectCount(change.userId, change.delta, nowMs);
     const depthsShifted = await tree.shiftSubtreeDepth(userId, move.depthDelta, nowMs);
-    await deps.afterChange?.(tree, { kind: 'move', userId, fromParentId: move.fromParentId, toParentId: move.toParentId }, nowMs);
+    await deps.afterChange?.(
+      tree,
+      { kind: 'move', userId, fromParentId: move.fromParentId, toParentId: move.toParentId },
+      nowMs,
+    );
     return accept({
       ...base,
       fromParentId: move.fromParentId,

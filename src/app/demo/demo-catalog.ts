@@ -8,8 +8,19 @@ export const demoLadderDocument = {
   levels: [
     { level: 0, name: 'Member' },
     { level: 1, name: 'Bronze', promote: { turnoverLifetime: '300' }, keep: { turnover7d: '100' } },
-    { level: 2, name: 'Silver', promote: { turnoverLifetime: '3000', turnover30d: '1000' }, keep: { turnover7d: '1000' } },
-    { level: 3, name: 'Gold', promote: { turnoverLifetime: '25000', turnover30d: '10000' }, keep: { turnover7d: '8000' }, policy: { 'attributes.lounge': 'gold' } },
+    {
+      level: 2,
+      name: 'Silver',
+      promote: { turnoverLifetime: '3000', turnover30d: '1000' },
+      keep: { turnover7d: '1000' },
+    },
+    {
+      level: 3,
+      name: 'Gold',
+      promote: { turnoverLifetime: '25000', turnover30d: '10000' },
+      keep: { turnover7d: '8000' },
+      policy: { 'attributes.lounge': 'gold' },
+    },
     {
       level: 4,
       name: 'Platinum',
@@ -71,7 +82,12 @@ export function demoGroupDefinitions(summary: DemoPlatformSummary): DemoGroupDef
       groupId: 'mobile-newcomers',
       name: 'Mobile players registered in the last 30 days',
       kind: 'dynamic',
-      rule: { all: [{ field: 'user.tags', op: 'has', value: 'mobile' }, { field: 'user.registeredDays', op: 'lte', value: 30 }] },
+      rule: {
+        all: [
+          { field: 'user.tags', op: 'has', value: 'mobile' },
+          { field: 'user.registeredDays', op: 'lte', value: 30 },
+        ],
+      },
       priority: 5,
     },
     {

@@ -44,7 +44,11 @@ export class DemoDriver {
   #phase: DemoPhase = 'registrations';
   #liveStartedMs: number | null = null;
 
-  constructor(deps: DemoDriverDependencies, generator: DemoPlatformGenerator, limits: DemoDriverLimits = demoDriverLimits) {
+  constructor(
+    deps: DemoDriverDependencies,
+    generator: DemoPlatformGenerator,
+    limits: DemoDriverLimits = demoDriverLimits,
+  ) {
     this.#deps = deps;
     this.#generator = generator;
     this.#limits = limits;
@@ -82,7 +86,11 @@ export class DemoDriver {
       await this.#send(chunk);
       onProgress(await this.ingested(), total);
     }
-    await this.#waitForIngest(this.#produced, () => undefined, (done) => onProgress(done, total));
+    await this.#waitForIngest(
+      this.#produced,
+      () => undefined,
+      (done) => onProgress(done, total),
+    );
   }
 
   /** Produces the history hour by hour, never more than backlogMax ahead of ingestion. */
@@ -92,12 +100,21 @@ export class DemoDriver {
     let hour = 0;
     for (const records of this.#generator.historyHours()) {
       if (this.#deps.signal.aborted) return;
-      await this.#waitForIngest(this.#produced - this.#limits.backlogMax, () => undefined, () => undefined);
-      for (let start = 0; start < records.length; start += recordsPerSendMax) await this.#send(records.slice(start, start + recordsPerSendMax));
+      await this.#waitForIngest(
+        this.#produced - this.#limits.backlogMax,
+        () => undefined,
+        () => undefined,
+      );
+      for (let start = 0; start < records.length; start += recordsPerSendMax)
+        await this.#send(records.slice(start, start + recordsPerSendMax));
       hour++;
       onProgress(hour, hours);
     }
-    await this.#waitForIngest(this.#produced, () => undefined, () => undefined);
+    await this.#waitForIngest(
+      this.#produced,
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /**
@@ -115,10 +132,15 @@ export class DemoDriver {
       const backlog = this.#produced - (await this.ingested());
       if (backlog < this.#limits.backlogMax) {
         const records: DemoRecord[] = [];
-        for (let step = 0; step < this.#limits.catchUpStepsMax && this.#generator.liveCursorMs + stepMs <= nowMs; step++) {
+        for (
+          let step = 0;
+          step < this.#limits.catchUpStepsMax && this.#generator.liveCursorMs + stepMs <= nowMs;
+          step++
+        ) {
           records.push(...this.#generator.liveStep());
         }
-        for (let start = 0; start < records.length; start += recordsPerSendMax) await this.#send(records.slice(start, start + recordsPerSendMax));
+        for (let start = 0; start < records.length; start += recordsPerSendMax)
+          await this.#send(records.slice(start, start + recordsPerSendMax));
       }
       await onTick();
       const nextStepMs = this.#generator.liveCursorMs + stepMs - this.#deps.clock.nowMs();
@@ -143,7 +165,11 @@ export class DemoDriver {
 
   async #send(records: readonly DemoRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const logRecords: LogRecord[] = records.map((record) => ({ topic: this.#deps.topics[record.topic], key: record.key, value: JSON.stringify(record.event) }));
+    const logRecords: LogRecord[] = records.map((record) => ({
+      topic: this.#deps.topics[record.topic],
+      key: record.key,
+      value: JSON.stringify(record.event),
+    }));
     await this.#deps.producer.send(logRecords);
     this.#produced += records.length;
   }
@@ -161,7 +187,10 @@ export class DemoDriver {
         lastProgressMs = this.#deps.clock.nowMs();
         onProgress(now);
       } else if (this.#deps.clock.nowMs() - lastProgressMs > this.#limits.stallTimeoutMs) {
-        throw new TiernetError('internal', `demo: ingestion made no progress for ${this.#limits.stallTimeoutMs} ms (${now} of ${target} events ingested)`);
+        throw new TiernetError(
+          'internal',
+          `demo: ingestion made no progress for ${this.#limits.stallTimeoutMs} ms (${now} of ${target} events ingested)`,
+        );
       }
     }
   }

@@ -64,7 +64,12 @@ export function tallyBatch(tally: OutEventTally, batch: ConsumedBatch, topics: O
     if (message.topic === topics.dlq) {
       tally.deadLetters++;
       const code = (payload.error as { code?: unknown } | undefined)?.code;
-      if (typeof code === 'string' && tally.deadLetterCodes.length < deadLetterCodesMax && !tally.deadLetterCodes.includes(code)) tally.deadLetterCodes.push(code);
+      if (
+        typeof code === 'string' &&
+        tally.deadLetterCodes.length < deadLetterCodesMax &&
+        !tally.deadLetterCodes.includes(code)
+      )
+        tally.deadLetterCodes.push(code);
       continue;
     }
     switch (payload.type) {
@@ -91,9 +96,18 @@ export function tallyBatch(tally: OutEventTally, batch: ConsumedBatch, topics: O
 }
 
 /** Starts a consumer group over the out topics that keeps `tally` current. */
-export async function startOutEventTally(eventLog: EventLog, topics: OutTopics, groupId: string): Promise<{ tally: OutEventTally; consumer: EventConsumer }> {
+export async function startOutEventTally(
+  eventLog: EventLog,
+  topics: OutTopics,
+  groupId: string,
+): Promise<{ tally: OutEventTally; consumer: EventConsumer }> {
   const tally = emptyTally();
-  const consumer = eventLog.consumer({ groupId, topics: [topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq], maxBatchSize: 5_000, fromBeginning: true });
+  const consumer = eventLog.consumer({
+    groupId,
+    topics: [topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq],
+    maxBatchSize: 5_000,
+    fromBeginning: true,
+  });
   await consumer.start(async (batch) => tallyBatch(tally, batch, topics));
   return { tally, consumer };
 }

@@ -6,10 +6,24 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEventObject } from '../../domain/events.ts';
 import { parseRatePpm } from '../../domain/rate.ts';
-import { DemoPlatformGenerator, demoDefaults, demoGames, type DemoPlatformOptions, type DemoRecord } from './platform-generator.ts';
+import {
+  DemoPlatformGenerator,
+  demoDefaults,
+  demoGames,
+  type DemoPlatformOptions,
+  type DemoRecord,
+} from './platform-generator.ts';
 
 const startMs = Date.UTC(2026, 10, 25, 8, 0, 0);
-const small: DemoPlatformOptions = { ...demoDefaults, seed: 7, users: 2_000, chainDepth: 500, historyDays: 2, historyBetsPerUser: 5, startMs };
+const small: DemoPlatformOptions = {
+  ...demoDefaults,
+  seed: 7,
+  users: 2_000,
+  chainDepth: 500,
+  historyDays: 2,
+  historyBetsPerUser: 5,
+  startMs,
+};
 
 function firstRecords(options: DemoPlatformOptions, count: number, liveSteps: number): DemoRecord[] {
   const generator = new DemoPlatformGenerator(options);
@@ -41,8 +55,10 @@ describe('demo platform generator', () => {
     for (const record of records) {
       const parsed = parseEventObject(record.event, { currency: 'CNY', nowMs: startMs + 60_000 });
       assert.ok(parsed.ok, `event parses: ${JSON.stringify(record.event)} ${parsed.ok ? '' : parsed.message}`);
-      if (record.event.type === 'period.closed') assert.equal(record.key, record.event.gameId, 'periods are keyed by game');
-      else if (record.event.type !== 'bet.voided') assert.equal(record.key, record.event.userId, 'users and bets are keyed by user');
+      if (record.event.type === 'period.closed')
+        assert.equal(record.key, record.event.gameId, 'periods are keyed by game');
+      else if (record.event.type !== 'bet.voided')
+        assert.equal(record.key, record.event.userId, 'users and bets are keyed by user');
     }
   });
 
@@ -106,11 +122,20 @@ describe('demo platform generator', () => {
       const fromMs = generator.liveCursorMs;
       for (const record of generator.liveStep()) {
         const event = record.event;
-        const atMs = Date.parse(event.type === 'bet.placed' ? event.placedAt : event.type === 'bet.voided' ? event.voidedAt : event.type === 'period.closed' ? event.closedAt : event.registeredAt);
+        const atMs = Date.parse(
+          event.type === 'bet.placed'
+            ? event.placedAt
+            : event.type === 'bet.voided'
+              ? event.voidedAt
+              : event.type === 'period.closed'
+                ? event.closedAt
+                : event.registeredAt,
+        );
         assert.ok(atMs >= fromMs && atMs <= fromMs + small.stepMs, 'event time inside its step');
         assert.ok(atMs >= lastMs, 'records come in time order');
         lastMs = atMs;
-        if (event.type === 'bet.placed') assert.ok(!closed.has(`${event.gameId}/${event.periodId}`), `bet ${event.betId} names an open period`);
+        if (event.type === 'bet.placed')
+          assert.ok(!closed.has(`${event.gameId}/${event.periodId}`), `bet ${event.betId} names an open period`);
         if (event.type === 'period.closed') {
           const key = `${event.gameId}/${event.periodId}`;
           assert.ok(!closed.has(key), `period ${key} closes once`);
@@ -121,8 +146,16 @@ describe('demo platform generator', () => {
     }
     for (const game of demoGames) {
       const closes = closesByGame.get(game.gameId) ?? [];
-      assert.ok(closes.length >= Math.floor((200 * small.stepMs) / game.livePeriodMs) - 1, `${game.gameId} closes a period every ${game.livePeriodMs} ms`);
-      for (let index = 1; index < closes.length; index++) assert.equal((closes[index] as number) - (closes[index - 1] as number), game.livePeriodMs, `${game.gameId} periods are evenly spaced`);
+      assert.ok(
+        closes.length >= Math.floor((200 * small.stepMs) / game.livePeriodMs) - 1,
+        `${game.gameId} closes a period every ${game.livePeriodMs} ms`,
+      );
+      for (let index = 1; index < closes.length; index++)
+        assert.equal(
+          (closes[index] as number) - (closes[index - 1] as number),
+          game.livePeriodMs,
+          `${game.gameId} periods are evenly spaced`,
+        );
     }
   });
 });

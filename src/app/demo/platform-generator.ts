@@ -205,8 +205,10 @@ class PendingQueue {
       const left = index * 2 + 1;
       const right = left + 1;
       let smallest = index;
-      if (left < items.length && PendingQueue.#before(items[left] as Pending, items[smallest] as Pending)) smallest = left;
-      if (right < items.length && PendingQueue.#before(items[right] as Pending, items[smallest] as Pending)) smallest = right;
+      if (left < items.length && PendingQueue.#before(items[left] as Pending, items[smallest] as Pending))
+        smallest = left;
+      if (right < items.length && PendingQueue.#before(items[right] as Pending, items[smallest] as Pending))
+        smallest = right;
       if (smallest === index) break;
       [items[index], items[smallest]] = [items[smallest] as Pending, items[index] as Pending];
       index = smallest;
@@ -248,17 +250,32 @@ function historyPeriodIdOf(hourStartMs: number): string {
 
 function checkOptions(options: DemoPlatformOptions): void {
   const integerIn = (name: string, value: number, low: number, high: number): void =>
-    invariant(Number.isSafeInteger(value) && value >= low && value <= high, `demo option ${name} must be an integer in [${low}, ${high}], got ${value}`);
+    invariant(
+      Number.isSafeInteger(value) && value >= low && value <= high,
+      `demo option ${name} must be an integer in [${low}, ${high}], got ${value}`,
+    );
   integerIn('seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   integerIn('users', options.users, 10, demoBounds.usersMax);
   integerIn('chainDepth', options.chainDepth, 1, demoBounds.chainDepthMax);
   integerIn('historyDays', options.historyDays, 0, demoBounds.historyDaysMax);
   integerIn('stepMs', options.stepMs, 10, 10_000);
-  invariant(options.historyBetsPerUser >= 0 && options.historyBetsPerUser <= demoBounds.historyBetsPerUserMax, 'historyBetsPerUser out of range');
-  invariant(options.liveBetsPerSecond >= 0 && options.liveBetsPerSecond <= demoBounds.liveBetsPerSecondMax, 'liveBetsPerSecond out of range');
-  invariant(options.liveNewUsersPerMinute >= 0 && options.liveNewUsersPerMinute <= 6_000, 'liveNewUsersPerMinute out of range');
+  invariant(
+    options.historyBetsPerUser >= 0 && options.historyBetsPerUser <= demoBounds.historyBetsPerUserMax,
+    'historyBetsPerUser out of range',
+  );
+  invariant(
+    options.liveBetsPerSecond >= 0 && options.liveBetsPerSecond <= demoBounds.liveBetsPerSecondMax,
+    'liveBetsPerSecond out of range',
+  );
+  invariant(
+    options.liveNewUsersPerMinute >= 0 && options.liveNewUsersPerMinute <= 6_000,
+    'liveNewUsersPerMinute out of range',
+  );
   invariant(options.voidShare >= 0 && options.voidShare <= 0.5, 'voidShare must be in [0, 0.5]');
-  invariant(Number.isSafeInteger(options.startMs) && options.startMs > Date.UTC(2001, 0, 1), 'startMs must be an epoch time in milliseconds');
+  invariant(
+    Number.isSafeInteger(options.startMs) && options.startMs > Date.UTC(2001, 0, 1),
+    'startMs must be an epoch time in milliseconds',
+  );
 }
 
 export class DemoPlatformGenerator {
@@ -312,7 +329,9 @@ export class DemoPlatformGenerator {
     this.#activity = new SeededRandom(this.#structure.nextUint32() + 1);
     // The deepest user of the chain bets steadily, so every settlement walks the whole chain.
     const deepestBettor = this.#bettorIds.length - 1;
-    this.#bettors = new ZipfSampler(this.#bettorIds.length, options.zipfExponent, this.#structure, [{ index: deepestBettor, rank: Math.min(deepestBettor, 30) }]);
+    this.#bettors = new ZipfSampler(this.#bettorIds.length, options.zipfExponent, this.#structure, [
+      { index: deepestBettor, rank: Math.min(deepestBettor, 30) },
+    ]);
     this.#bettorStakeIndex = new Uint8Array(this.#bettorIds.length);
     for (let index = 0; index < this.#bettorIds.length; index++) {
       const rank = this.#bettors.rankOf[index] as number;
@@ -357,7 +376,8 @@ export class DemoPlatformGenerator {
     const sampleAgentIds: string[] = [];
     for (const index of this.#agentIndices) {
       if (sampleAgentIds.length >= 8) break;
-      if (this.#parentIndex[index] !== -1 && (this.#directCount[index] as number) >= 3) sampleAgentIds.push(String(forestFirstId + index));
+      if (this.#parentIndex[index] !== -1 && (this.#directCount[index] as number) >= 3)
+        sampleAgentIds.push(String(forestFirstId + index));
     }
     return {
       forestUsers: this.options.users,
@@ -427,10 +447,22 @@ export class DemoPlatformGenerator {
         const placedAtMs = hourStartMs + offsetMs;
         const bettor = this.#bettors.sample(this.#activity);
         const game = this.#pickGame();
-        const bet = this.#bet(this.#bettorIds[bettor] as string, game.gameId, periodId, this.#amountMinorFor(bettor), placedAtMs);
+        const bet = this.#bet(
+          this.#bettorIds[bettor] as string,
+          game.gameId,
+          periodId,
+          this.#amountMinorFor(bettor),
+          placedAtMs,
+        );
         records.push(bet);
         if (this.#activity.chance(this.options.voidShare)) {
-          voids.push(this.#void((bet.event as BetPlacedEvent).betId, bet.key, placedAtMs + this.#activity.between(60_000, 40 * 60_000)));
+          voids.push(
+            this.#void(
+              (bet.event as BetPlacedEvent).betId,
+              bet.key,
+              placedAtMs + this.#activity.between(60_000, 40 * 60_000),
+            ),
+          );
         }
       }
       records.push(...voids);
@@ -460,7 +492,10 @@ export class DemoPlatformGenerator {
         gameIndex: this.#pickGameIndex(),
       });
     }
-    if (this.#activity.chance((this.options.liveNewUsersPerMinute * this.options.stepMs) / 60_000) && this.#agentIndices.length > 0) {
+    if (
+      this.#activity.chance((this.options.liveNewUsersPerMinute * this.options.stepMs) / 60_000) &&
+      this.#agentIndices.length > 0
+    ) {
       const registeredAtMs = fromMs + this.#activity.nextInt(this.options.stepMs);
       const registration = this.#newLiveUser(registeredAtMs);
       timed.push({ atMs: registeredAtMs, order: order++, record: registration });
@@ -475,19 +510,36 @@ export class DemoPlatformGenerator {
         continue;
       }
       const game = demoGames[next.gameIndex] as DemoGame;
-      const record = this.#bet(next.userId, game.gameId, livePeriodIdOf(next.atMs, game.livePeriodMs), next.amountMinor, next.atMs);
+      const record = this.#bet(
+        next.userId,
+        game.gameId,
+        livePeriodIdOf(next.atMs, game.livePeriodMs),
+        next.amountMinor,
+        next.atMs,
+      );
       timed.push({ atMs: next.atMs, order: order++, record });
       if (this.#activity.chance(this.options.voidShare)) {
-        this.#schedule({ kind: 'void', atMs: next.atMs + this.#activity.between(500, 15_000), order: 0, betId: (record.event as BetPlacedEvent).betId, userId: next.userId });
+        this.#schedule({
+          kind: 'void',
+          atMs: next.atMs + this.#activity.between(500, 15_000),
+          order: 0,
+          betId: (record.event as BetPlacedEvent).betId,
+          userId: next.userId,
+        });
       }
     }
 
     // A period closes at its boundary: the period that ends at boundary b is the one holding b - 1.
     for (const game of demoGames) {
-      const firstBoundary = Math.floor((fromMs + zoneOffsetMs) / game.livePeriodMs + 1) * game.livePeriodMs - zoneOffsetMs;
+      const firstBoundary =
+        Math.floor((fromMs + zoneOffsetMs) / game.livePeriodMs + 1) * game.livePeriodMs - zoneOffsetMs;
       for (let boundary = firstBoundary; boundary <= toMs; boundary += game.livePeriodMs) {
         if (boundary <= fromMs) continue;
-        timed.push({ atMs: boundary, order: order++, record: this.#periodClosed(game.gameId, livePeriodIdOf(boundary - 1, game.livePeriodMs), boundary) });
+        timed.push({
+          atMs: boundary,
+          order: order++,
+          record: this.#periodClosed(game.gameId, livePeriodIdOf(boundary - 1, game.livePeriodMs), boundary),
+        });
       }
     }
     timed.sort((left, right) => left.atMs - right.atMs || left.order - right.order);
@@ -590,7 +642,13 @@ export class DemoPlatformGenerator {
     return BigInt(stake * multiplier) * minorPerUnit + halfUnit;
   }
 
-  #registration(userId: string, parentId: string | null, ratePpm: number, registeredAtMs: number, tags: readonly string[] | undefined): DemoRecord {
+  #registration(
+    userId: string,
+    parentId: string | null,
+    ratePpm: number,
+    registeredAtMs: number,
+    tags: readonly string[] | undefined,
+  ): DemoRecord {
     this.counters.registrations++;
     const event: UserRegisteredEvent = {
       type: 'user.registered',
@@ -606,7 +664,19 @@ export class DemoPlatformGenerator {
   #bet(userId: string, gameId: string, periodId: string, amountMinor: bigint, placedAtMs: number): DemoRecord {
     this.counters.bets++;
     const betId = String(this.#nextBetId++);
-    return { topic: 'bets', key: userId, event: { type: 'bet.placed', betId, userId, gameId, periodId, amount: formatMinor(amountMinor), placedAt: isoOf(placedAtMs) } };
+    return {
+      topic: 'bets',
+      key: userId,
+      event: {
+        type: 'bet.placed',
+        betId,
+        userId,
+        gameId,
+        periodId,
+        amount: formatMinor(amountMinor),
+        placedAt: isoOf(placedAtMs),
+      },
+    };
   }
 
   /** Keyed by the bettor, so the void follows its bet on the same partition. */
@@ -617,6 +687,10 @@ export class DemoPlatformGenerator {
 
   #periodClosed(gameId: string, periodId: string, closedAtMs: number): DemoRecord {
     this.counters.periodsClosed++;
-    return { topic: 'periods', key: gameId, event: { type: 'period.closed', gameId, periodId, closedAt: isoOf(closedAtMs) } };
+    return {
+      topic: 'periods',
+      key: gameId,
+      event: { type: 'period.closed', gameId, periodId, closedAt: isoOf(closedAtMs) },
+    };
   }
 }

@@ -47,7 +47,10 @@ export class SeededRandom {
 
   /** Uniform integer in [0, bound). */
   nextInt(bound: number): number {
-    invariant(Number.isSafeInteger(bound) && bound > 0 && bound <= 2 ** 32, `nextInt bound must be in [1, 2^32], got ${bound}`);
+    invariant(
+      Number.isSafeInteger(bound) && bound > 0 && bound <= 2 ** 32,
+      `nextInt bound must be in [1, 2^32], got ${bound}`,
+    );
     return Math.floor(this.nextFloat() * bound);
   }
 

@@ -11,7 +11,12 @@ export class ZipfSampler {
   readonly rankOf: Uint32Array;
 
   /** `pinned`: give these indices these ranks (a user the demo wants active whatever the shuffle). */
-  constructor(count: number, exponent: number, random: SeededRandom, pinned: readonly { readonly index: number; readonly rank: number }[] = []) {
+  constructor(
+    count: number,
+    exponent: number,
+    random: SeededRandom,
+    pinned: readonly { readonly index: number; readonly rank: number }[] = [],
+  ) {
     invariant(Number.isSafeInteger(count) && count > 0, `a Zipf sampler needs at least one item, got ${count}`);
     invariant(exponent > 0 && exponent < 4, `Zipf exponent must be in (0, 4), got ${exponent}`);
     const rankOf = new Uint32Array(count);
@@ -23,7 +28,10 @@ export class ZipfSampler {
       rankOf[other] = swap;
     }
     for (const { index, rank } of pinned) {
-      invariant(index >= 0 && index < count && rank >= 0 && rank < count, `pinned rank ${rank} of index ${index} is outside [0, ${count})`);
+      invariant(
+        index >= 0 && index < count && rank >= 0 && rank < count,
+        `pinned rank ${rank} of index ${index} is outside [0, ${count})`,
+      );
       const holder = rankOf.indexOf(rank);
       rankOf[holder] = rankOf[index] as number;
       rankOf[index] = rank;

@@ -23,7 +23,11 @@ function parseState(text: string | null): DayTickState | null {
   if (text === null) return null;
   const parsed = JSON.parse(text) as Partial<DayTickState>;
   if (typeof parsed.day !== 'number' || typeof parsed.done !== 'boolean') return null;
-  return { day: parsed.day, afterUserId: typeof parsed.afterUserId === 'string' ? parsed.afterUserId : null, done: parsed.done };
+  return {
+    day: parsed.day,
+    afterUserId: typeof parsed.afterUserId === 'string' ? parsed.afterUserId : null,
+    done: parsed.done,
+  };
 }
 
 export interface DayTickStep extends GroupProgress {
@@ -39,16 +43,31 @@ export async function dayTickStep(deps: GroupsDependencies, nowMs: number): Prom
       const { ladder } = await deps.ladders.current(session.ladders);
       const today = dayNumberOf(nowMs, ladder.timeZone);
       const state = parseState(await session.groups.readState(dayTickStateName, 'exclusive'));
-      const idle = { groupId: null, kind: 'day_tick', ruleVersion: null, users: 0, joined: 0, left: 0, afterUserId: null, day: today, groups: 0 } as const;
+      const idle = {
+        groupId: null,
+        kind: 'day_tick',
+        ruleVersion: null,
+        users: 0,
+        joined: 0,
+        left: 0,
+        afterUserId: null,
+        day: today,
+        groups: 0,
+      } as const;
       if (state !== null && state.day >= today && state.done) return { ...idle, done: true };
       const afterUserId = state !== null && state.day === today ? state.afterUserId : null;
 
       const catalog = await deps.catalog.current(session.groups, 'none');
       const rows = await session.groups.getMany(catalog.index.timeRelativeGroups(), 'exclusive');
       const groups: DynamicGroup[] = [];
-      for (const row of rows.values()) if (!row.deleting && row.kind === 'dynamic') groups.push(deps.catalog.dynamicGroupOf(row));
+      for (const row of rows.values())
+        if (!row.deleting && row.kind === 'dynamic') groups.push(deps.catalog.dynamicGroupOf(row));
       if (groups.length === 0) {
-        await session.groups.writeState(dayTickStateName, JSON.stringify({ day: today, afterUserId: null, done: true }), nowMs);
+        await session.groups.writeState(
+          dayTickStateName,
+          JSON.stringify({ day: today, afterUserId: null, done: true }),
+          nowMs,
+        );
         return { ...idle, done: true };
       }
       const page = await reevaluateUsersPage(
@@ -58,10 +77,22 @@ export async function dayTickStep(deps: GroupsDependencies, nowMs: number): Prom
         afterUserId,
         batchSize,
       );
-      const next: DayTickState = { day: today, afterUserId: page.complete ? null : page.lastUserId, done: page.complete };
+      const next: DayTickState = {
+        day: today,
+        afterUserId: page.complete ? null : page.lastUserId,
+        done: page.complete,
+      };
       await session.groups.writeState(dayTickStateName, JSON.stringify(next), nowMs);
       await session.outbox.append(page.records, nowMs);
-      return { ...idle, users: page.users, joined: page.joined, left: page.left, afterUserId: next.afterUserId, done: next.done, groups: groups.length };
+      return {
+        ...idle,
+        users: page.users,
+        joined: page.joined,
+        left: page.left,
+        afterUserId: next.afterUserId,
+        done: next.done,
+        groups: groups.length,
+      };
     }),
   );
 }
@@ -79,7 +110,11 @@ export interface DayTickReport {
  * Re-evaluates every time-relative group over all users as of `nowMs`, page by page, unless
  * the tick of that zone day has already run. At most `pagesMax` pages (10M users by default).
  */
-export async function reevaluateTimeRelativeGroups(deps: GroupsDependencies, nowMs: number, pagesMax = 10_000): Promise<DayTickReport> {
+export async function reevaluateTimeRelativeGroups(
+  deps: GroupsDependencies,
+  nowMs: number,
+  pagesMax = 10_000,
+): Promise<DayTickReport> {
   let users = 0;
   let joined = 0;
   let left = 0;

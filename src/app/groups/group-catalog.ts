@@ -54,7 +54,10 @@ export class GroupCatalog {
     const cached = this.#rules.get(row.groupId);
     if (cached !== undefined && cached.ruleDoc === row.ruleDoc) return cached.rule;
     const result = validateRule(JSON.parse(row.ruleDoc) as unknown, { windowDays: this.#windowDays });
-    invariant(result.ok, `the stored rule of group ${row.groupId} no longer validates: ${result.ok ? '' : `${result.message} at ${result.path ?? ''}`}`);
+    invariant(
+      result.ok,
+      `the stored rule of group ${row.groupId} no longer validates: ${result.ok ? '' : `${result.message} at ${result.path ?? ''}`}`,
+    );
     if (this.#rules.size >= 2 * groupCountMax) this.#rules.clear();
     this.#rules.set(row.groupId, { ruleDoc: row.ruleDoc, rule: result.value });
     return result.value;

@@ -15,7 +15,8 @@ function decodeField(cursor: string, field: string, path: string): Result<unknow
   if (cursor.length === 0 || cursor.length > cursorTextMax || !/^[A-Za-z0-9_-]+$/.test(cursor)) return invalid;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return accept((parsed as Record<string, unknown>)[field]);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return accept((parsed as Record<string, unknown>)[field]);
   } catch {
     // refused below
   }

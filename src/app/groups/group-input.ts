@@ -40,20 +40,32 @@ export function parseGroupId(input: unknown, path: string): Result<string> {
   return accept(input);
 }
 
-export function checkRule(json: unknown, windowDays: readonly number[], path: string): Result<{ rule: Rule; ruleDoc: string }> {
+export function checkRule(
+  json: unknown,
+  windowDays: readonly number[],
+  path: string,
+): Result<{ rule: Rule; ruleDoc: string }> {
   const rule = validateRule(json, { windowDays, path });
   if (!rule.ok) return rule;
   return accept({ rule: rule.value, ruleDoc: JSON.stringify(ruleToJson(rule.value)) });
 }
 
-export function checkGroupInput(input: GroupInput, kind: GroupKind, windowDays: readonly number[]): Result<CheckedGroup> {
+export function checkGroupInput(
+  input: GroupInput,
+  kind: GroupKind,
+  windowDays: readonly number[],
+): Result<CheckedGroup> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > groupNameLengthMax) {
     return refuse('request_invalid', `/body/name must be 1-${groupNameLengthMax} characters`, '/body/name');
   }
   const priority = input.priority ?? 0;
   if (!Number.isSafeInteger(priority) || Math.abs(priority) > groupPriorityMax) {
-    return refuse('request_invalid', `/body/priority must be an integer in [-${groupPriorityMax}, ${groupPriorityMax}]`, '/body/priority');
+    return refuse(
+      'request_invalid',
+      `/body/priority must be an integer in [-${groupPriorityMax}, ${groupPriorityMax}]`,
+      '/body/priority',
+    );
   }
   let rule: Rule | null = null;
   let ruleDoc: string | null = null;
@@ -63,7 +75,11 @@ export function checkGroupInput(input: GroupInput, kind: GroupKind, windowDays: 
     if (!checked.ok) return checked;
     ({ rule, ruleDoc } = checked.value);
   } else if (input.rule !== undefined && input.rule !== null) {
-    return refuse('request_invalid', 'a static group has no rule; its members are added through /v1/groups/{id}/members', '/body/rule');
+    return refuse(
+      'request_invalid',
+      'a static group has no rule; its members are added through /v1/groups/{id}/members',
+      '/body/rule',
+    );
   }
   let policy: Policy | null = null;
   let policyDoc: string | null = null;

@@ -40,13 +40,25 @@ export async function maintainGroupStep(deps: GroupsDependencies, groupId: strin
         const members = await session.groups.membersPage(groupId, null, batchSize);
         const written = await writeMembershipChanges(
           session,
-          { joins: [], leaves: members.map((member) => ({ groupId, userId: member.userId, ruleVersion: row.ruleVersion })) },
+          {
+            joins: [],
+            leaves: members.map((member) => ({ groupId, userId: member.userId, ruleVersion: row.ruleVersion })),
+          },
           { topic: deps.topic, nowMs, source: 'rule' },
         );
         const done = members.length < batchSize;
         if (done) await session.groups.remove(groupId);
         await session.outbox.append(written.records, nowMs);
-        return { groupId, kind: 'delete', ruleVersion: row.ruleVersion, users: members.length, joined: 0, left: written.left, afterUserId: done ? null : (members.at(-1)?.userId ?? null), done };
+        return {
+          groupId,
+          kind: 'delete',
+          ruleVersion: row.ruleVersion,
+          users: members.length,
+          joined: 0,
+          left: written.left,
+          afterUserId: done ? null : (members.at(-1)?.userId ?? null),
+          done,
+        };
       }
       if (row.rebuildAfterUserId === null || row.kind !== 'dynamic') return null;
       const page = await reevaluateUsersPage(
@@ -64,13 +76,26 @@ export async function maintainGroupStep(deps: GroupsDependencies, groupId: strin
       };
       await session.groups.update(next);
       await session.outbox.append(page.records, nowMs);
-      return { groupId, kind: 'rebuild', ruleVersion: row.ruleVersion, users: page.users, joined: page.joined, left: page.left, afterUserId: next.rebuildAfterUserId, done: page.complete };
+      return {
+        groupId,
+        kind: 'rebuild',
+        ruleVersion: row.ruleVersion,
+        users: page.users,
+        joined: page.joined,
+        left: page.left,
+        afterUserId: next.rebuildAfterUserId,
+        done: page.complete,
+      };
     }),
   );
 }
 
 /** Runs the pending work of one group until it is done or `batchesMax` batches have run. */
-export async function runGroupMaintenance(deps: GroupsDependencies, groupId: string, batchesMax: number): Promise<MaintenanceReport> {
+export async function runGroupMaintenance(
+  deps: GroupsDependencies,
+  groupId: string,
+  batchesMax: number,
+): Promise<MaintenanceReport> {
   let kind: MaintenanceReport['kind'] = 'none';
   let users = 0;
   let joined = 0;

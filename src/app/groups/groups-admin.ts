@@ -45,7 +45,11 @@ async function readBack(deps: GroupsDependencies, groupId: string, fallback: Gro
   return (await deps.store.groups.getMany([groupId], 'none')).get(groupId) ?? fallback;
 }
 
-export async function createGroup(deps: GroupsDependencies, groupId: string, input: GroupInput): Promise<Result<GroupWriteResult>> {
+export async function createGroup(
+  deps: GroupsDependencies,
+  groupId: string,
+  input: GroupInput,
+): Promise<Result<GroupWriteResult>> {
   const kind = input.kind ?? 'static';
   const checked = checkGroupInput(input, kind, deps.windowDays);
   if (!checked.ok) return checked;
@@ -55,7 +59,11 @@ export async function createGroup(deps: GroupsDependencies, groupId: string, inp
     await session.groups.bumpCatalogVersion(nowMs);
     const existing = (await session.groups.getMany([groupId], 'exclusive')).get(groupId);
     if (existing !== undefined) {
-      return refuse('group_exists', existing.deleting ? `group ${groupId} is still being deleted` : `group ${groupId} already exists`, '/body/id');
+      return refuse(
+        'group_exists',
+        existing.deleting ? `group ${groupId} is still being deleted` : `group ${groupId} already exists`,
+        '/body/id',
+      );
     }
     if ((await session.groups.count()) >= groupCountMax) {
       return refuse('request_invalid', `there are already ${groupCountMax} groups, the most tiernet keeps`, '/body/id');
@@ -86,31 +94,43 @@ export async function createGroup(deps: GroupsDependencies, groupId: string, inp
 }
 
 /** Replaces name, rule, policy and priority; a changed rule bumps rule_version and rebuilds. */
-export async function replaceGroup(deps: GroupsDependencies, groupId: string, input: GroupInput): Promise<Result<GroupWriteResult>> {
+export async function replaceGroup(
+  deps: GroupsDependencies,
+  groupId: string,
+  input: GroupInput,
+): Promise<Result<GroupWriteResult>> {
   const nowMs = deps.clock.nowMs();
-  const updated = await deps.store.transaction(async (session): Promise<Result<{ row: GroupRow; ruleChanged: boolean }>> => {
-    await session.groups.bumpCatalogVersion(nowMs);
-    const existing = (await session.groups.getMany([groupId], 'exclusive')).get(groupId);
-    if (existing === undefined || existing.deleting) return unknownGroup(groupId);
-    if (input.kind !== undefined && input.kind !== existing.kind) {
-      return refuse('request_invalid', `group ${groupId} is ${existing.kind}; the kind of a group cannot change`, '/body/kind');
-    }
-    const checked = checkGroupInput(input, existing.kind, deps.windowDays);
-    if (!checked.ok) return checked;
-    const group = checked.value;
-    const ruleChanged = group.ruleDoc !== existing.ruleDoc;
-    const row: GroupRow = {
-      ...existing,
-      name: group.name,
-      ruleDoc: group.ruleDoc,
-      policyDoc: group.policyDoc,
-      priority: group.priority,
-      updatedAtMs: nowMs,
-      ...(ruleChanged ? { ruleVersion: existing.ruleVersion + 1, rebuildAfterUserId: '0', rebuildJoined: 0, rebuildLeft: 0 } : {}),
-    };
-    await session.groups.update(row);
-    return accept({ row, ruleChanged });
-  });
+  const updated = await deps.store.transaction(
+    async (session): Promise<Result<{ row: GroupRow; ruleChanged: boolean }>> => {
+      await session.groups.bumpCatalogVersion(nowMs);
+      const existing = (await session.groups.getMany([groupId], 'exclusive')).get(groupId);
+      if (existing === undefined || existing.deleting) return unknownGroup(groupId);
+      if (input.kind !== undefined && input.kind !== existing.kind) {
+        return refuse(
+          'request_invalid',
+          `group ${groupId} is ${existing.kind}; the kind of a group cannot change`,
+          '/body/kind',
+        );
+      }
+      const checked = checkGroupInput(input, existing.kind, deps.windowDays);
+      if (!checked.ok) return checked;
+      const group = checked.value;
+      const ruleChanged = group.ruleDoc !== existing.ruleDoc;
+      const row: GroupRow = {
+        ...existing,
+        name: group.name,
+        ruleDoc: group.ruleDoc,
+        policyDoc: group.policyDoc,
+        priority: group.priority,
+        updatedAtMs: nowMs,
+        ...(ruleChanged
+          ? { ruleVersion: existing.ruleVersion + 1, rebuildAfterUserId: '0', rebuildJoined: 0, rebuildLeft: 0 }
+          : {}),
+      };
+      await session.groups.update(row);
+      return accept({ row, ruleChanged });
+    },
+  );
   if (!updated.ok) return updated;
   if (!updated.value.ruleChanged) return accept({ group: updated.value.row, membership: null });
   const membership = await finishInRequest(deps, groupId);
@@ -138,7 +158,11 @@ export async function getGroup(deps: GroupsDependencies, groupId: string): Promi
   return accept({ group, memberCount: await deps.store.groups.memberCount(groupId) });
 }
 
-export async function listGroups(deps: GroupsDependencies, afterGroupId: string | null, limit: number): Promise<{ items: GroupRow[]; more: boolean }> {
+export async function listGroups(
+  deps: GroupsDependencies,
+  afterGroupId: string | null,
+  limit: number,
+): Promise<{ items: GroupRow[]; more: boolean }> {
   const rows = await deps.store.groups.listPage(afterGroupId, limit + 1);
   return { items: rows.slice(0, limit), more: rows.length > limit };
 }
@@ -165,7 +189,11 @@ export interface StaticMembersResult {
 /** Canonical ids in request order (duplicates kept, so an index names the request's item). */
 function parseMemberIds(userIds: readonly unknown[]): Result<UserId[]> {
   if (userIds.length === 0 || userIds.length > memberIdsPerRequestMax) {
-    return refuse('request_invalid', `/body/userIds must hold 1 to ${memberIdsPerRequestMax} user ids`, '/body/userIds');
+    return refuse(
+      'request_invalid',
+      `/body/userIds must hold 1 to ${memberIdsPerRequestMax} user ids`,
+      '/body/userIds',
+    );
   }
   const ids: UserId[] = [];
   for (const [index, input] of userIds.entries()) {
@@ -180,12 +208,20 @@ function parseMemberIds(userIds: readonly unknown[]): Result<UserId[]> {
  * Adds users to a static group. Unknown users are refused, all or nothing, listing them: an
  * operator pasting ids wants to hear about a typo, not find it silently skipped.
  */
-export async function addStaticMembers(deps: GroupsDependencies, groupId: string, userIds: readonly unknown[]): Promise<Result<StaticMembersResult>> {
+export async function addStaticMembers(
+  deps: GroupsDependencies,
+  groupId: string,
+  userIds: readonly unknown[],
+): Promise<Result<StaticMembersResult>> {
   return changeStaticMembers(deps, groupId, userIds, 'add');
 }
 
 /** Removes users from a static group; ids that are not members (or not users) are counted as unchanged. */
-export async function removeStaticMembers(deps: GroupsDependencies, groupId: string, userIds: readonly unknown[]): Promise<Result<StaticMembersResult>> {
+export async function removeStaticMembers(
+  deps: GroupsDependencies,
+  groupId: string,
+  userIds: readonly unknown[],
+): Promise<Result<StaticMembersResult>> {
   return changeStaticMembers(deps, groupId, userIds, 'remove');
 }
 
@@ -206,7 +242,9 @@ async function changeStaticMembers(
     if (group.kind !== 'static') {
       return refuse('group_not_static', `group ${groupId} is dynamic: its members follow its rule`);
     }
-    const current = new Set((await session.groups.membershipOf([groupId], userIds)).map((member) => memberKey(member.groupId, member.userId)));
+    const current = new Set(
+      (await session.groups.membershipOf([groupId], userIds)).map((member) => memberKey(member.groupId, member.userId)),
+    );
     let changed: UserId[];
     if (direction === 'add') {
       const known = await session.users.getMany(userIds);
@@ -214,7 +252,11 @@ async function changeStaticMembers(
       if (unknown.length > 0) {
         const listed = unknown.slice(0, unknownIdsListedMax).join(', ');
         const more = unknown.length > unknownIdsListedMax ? ` and ${unknown.length - unknownIdsListedMax} more` : '';
-        return refuse('user_unknown', `${unknown.length} user(s) are not known: ${listed}${more}; nothing was added`, `/body/userIds/${parsed.value.indexOf(unknown[0] ?? '')}`);
+        return refuse(
+          'user_unknown',
+          `${unknown.length} user(s) are not known: ${listed}${more}; nothing was added`,
+          `/body/userIds/${parsed.value.indexOf(unknown[0] ?? '')}`,
+        );
       }
       changed = userIds.filter((userId) => !current.has(memberKey(groupId, userId)));
     } else {
@@ -245,7 +287,11 @@ export interface PreviewResult {
  * Dry-runs a rule over every user, in bounded keyset pages of plain reads: nothing is
  * written, no lock is taken, and the answer is as of `now` (each page as read).
  */
-export async function previewRule(deps: GroupsDependencies, ruleJson: unknown, sampleSize: number): Promise<Result<PreviewResult>> {
+export async function previewRule(
+  deps: GroupsDependencies,
+  ruleJson: unknown,
+  sampleSize: number,
+): Promise<Result<PreviewResult>> {
   const checked = checkRule(ruleJson, deps.windowDays, '/body/rule');
   if (!checked.ok) return checked;
   const { rule } = checked.value;
@@ -258,7 +304,11 @@ export async function previewRule(deps: GroupsDependencies, ruleJson: unknown, s
   let afterUserId: UserId | null = null;
   for (;;) {
     const page = await deps.store.users.page(afterUserId, batchSize);
-    const subjects = await loadRuleSubjects(deps.store, page, needs, { ladders: deps.ladders, windowDays: deps.windowDays, nowMs });
+    const subjects = await loadRuleSubjects(deps.store, page, needs, {
+      ladders: deps.ladders,
+      windowDays: deps.windowDays,
+      nowMs,
+    });
     for (const user of page) {
       const subject = subjects.get(user.userId);
       if (subject === undefined || !evaluateRule(rule, subject)) continue;
@@ -266,7 +316,8 @@ export async function previewRule(deps: GroupsDependencies, ruleJson: unknown, s
       if (sample.length < sampleSize) sample.push(user.userId);
     }
     users += page.length;
-    if (users > usersScannedMax) throw new TiernetError('bound_exceeded', `a preview examines at most ${usersScannedMax} users`);
+    if (users > usersScannedMax)
+      throw new TiernetError('bound_exceeded', `a preview examines at most ${usersScannedMax} users`);
     const last = page.at(-1);
     if (page.length < batchSize || last === undefined) return accept({ count, sample, users });
     afterUserId = last.userId;

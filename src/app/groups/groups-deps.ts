@@ -49,4 +49,7 @@ export function batchSizeOf(deps: Pick<GroupsDependencies, 'batchSize'>): number
   return deps.batchSize ?? groupBatchSizeDefault;
 }
 
-export type GroupsHookDependencies = Pick<GroupsDependencies, 'catalog' | 'ladders' | 'windowDays' | 'topic' | 'observer'>;
+export type GroupsHookDependencies = Pick<
+  GroupsDependencies,
+  'catalog' | 'ladders' | 'windowDays' | 'topic' | 'observer'
+>;

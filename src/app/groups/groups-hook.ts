@@ -60,7 +60,9 @@ export function createGroupsHook(deps: GroupsHookDependencies): AfterUserChanges
       nowMs,
     });
     const current = new Set(
-      (await session.groups.membershipOf(groupIds, [...userIds])).map((member) => memberKey(member.groupId, member.userId)),
+      (await session.groups.membershipOf(groupIds, [...userIds])).map((member) =>
+        memberKey(member.groupId, member.userId),
+      ),
     );
 
     const joins: MembershipDecision[] = [];
@@ -79,13 +81,20 @@ export function createGroupsHook(deps: GroupsHookDependencies): AfterUserChanges
       }
       deps.observer?.groupEvaluated?.(group.groupId, evaluated);
     }
-    const written = await writeMembershipChanges(session, { joins, leaves }, { topic: deps.topic, nowMs, source: 'rule' });
+    const written = await writeMembershipChanges(
+      session,
+      { joins, leaves },
+      { topic: deps.topic, nowMs, source: 'rule' },
+    );
     return written.records;
   };
 }
 
 /** Group id → the users whose changed fields that group's rule reads. */
-function affectedPairs(changes: UserChanges, groupsAffectedBy: (fields: ReadonlySet<FieldKey>) => string[]): Map<string, UserId[]> {
+function affectedPairs(
+  changes: UserChanges,
+  groupsAffectedBy: (fields: ReadonlySet<FieldKey>) => string[],
+): Map<string, UserId[]> {
   const byFieldSet = new Map<string, string[]>();
   const usersByGroup = new Map<string, UserId[]>();
   for (const [userId, fields] of changes) {

@@ -27,9 +27,15 @@ export function storedLadderPolicies(document: unknown): ReadonlyMap<number, Pol
   if (!Array.isArray(levels)) return new Map();
   const shaped = levels.map((level: unknown, index) => {
     const entry = (typeof level === 'object' && level !== null ? level : {}) as { level?: unknown; policy?: unknown };
-    return { level: typeof entry.level === 'number' ? entry.level : index, ...(entry.policy === undefined ? {} : { policy: entry.policy }) };
+    return {
+      level: typeof entry.level === 'number' ? entry.level : index,
+      ...(entry.policy === undefined ? {} : { policy: entry.policy }),
+    };
   });
   const result = validateLadderPolicies({ levels: shaped as unknown as Ladder['levels'] });
-  invariant(result.ok, `a stored ladder's level policy no longer validates: ${result.ok ? '' : `${result.message} at ${result.path ?? ''}`}`);
+  invariant(
+    result.ok,
+    `a stored ladder's level policy no longer validates: ${result.ok ? '' : `${result.message} at ${result.path ?? ''}`}`,
+  );
   return result.value;
 }

@@ -37,9 +37,7 @@ export async function writeMembershipChanges(
   const { joins, leaves } = changes;
   if (joins.length > 0) {
     await session.groups.addMembers(
-      joins.map(
-        (join): GroupMemberRow => ({ ...join, source: options.source, sinceMs: options.nowMs }),
-      ),
+      joins.map((join): GroupMemberRow => ({ ...join, source: options.source, sinceMs: options.nowMs })),
     );
   }
   if (leaves.length > 0) {
@@ -56,7 +54,11 @@ export async function writeMembershipChanges(
     ...leaves.map((leave): GroupChange => ({ type: 'group.left', ...leave })),
   ];
   // By user, then group: one user's changes are adjacent and the order is reproducible.
-  events.sort((left, right) => compareIds(left.userId, right.userId) || (left.groupId < right.groupId ? -1 : left.groupId > right.groupId ? 1 : 0));
+  events.sort(
+    (left, right) =>
+      compareIds(left.userId, right.userId) ||
+      (left.groupId < right.groupId ? -1 : left.groupId > right.groupId ? 1 : 0),
+  );
   return {
     records: events.map((event) => groupChangeRecord(options.topic, event, options.nowMs)),
     joined: joins.length,

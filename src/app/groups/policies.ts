@@ -22,7 +22,10 @@ const eligibilityPagesMax = 10_000;
 export function storedGroupPolicy(row: GroupRow): Policy | null {
   if (row.policyDoc === null) return null;
   const policy = validatePolicy(JSON.parse(row.policyDoc) as unknown, '');
-  invariant(policy.ok, `the stored policy of group ${row.groupId} no longer validates: ${policy.ok ? '' : policy.message}`);
+  invariant(
+    policy.ok,
+    `the stored policy of group ${row.groupId} no longer validates: ${policy.ok ? '' : policy.message}`,
+  );
   return policy.value;
 }
 
@@ -50,12 +53,14 @@ export async function effectivePolicyOfUser(
   const sources: SourcedPolicy[] = [];
   for (const row of rows.values()) {
     const policy = storedGroupPolicy(row);
-    if (policy !== null && !row.deleting) sources.push({ source: { kind: 'group', id: row.groupId, priority: row.priority }, policy });
+    if (policy !== null && !row.deleting)
+      sources.push({ source: { kind: 'group', id: row.groupId, priority: row.priority }, policy });
   }
   const vipLevel = (await session.vipStates.getMany([userId])).get(userId)?.state.level ?? 0;
   const { document } = await deps.ladders.current(session.ladders);
   const levelPolicy = storedLadderPolicies(document).get(vipLevel);
-  if (levelPolicy !== undefined) sources.push({ source: { kind: 'vip_level', id: String(vipLevel), priority: 0 }, policy: levelPolicy });
+  if (levelPolicy !== undefined)
+    sources.push({ source: { kind: 'vip_level', id: String(vipLevel), priority: 0 }, policy: levelPolicy });
   return accept({ userId, vipLevel, groups: groupIds, effective: mergePolicies(sources) });
 }
 
@@ -88,27 +93,45 @@ export async function loadRebateEligibility(session: StoreSession, _nowMs?: numb
       }
     }
   };
-  const setsRebateKeys = (policy: Policy): boolean => policy.rebateEnabled === false || policy.rebateMaxPerSettlementMinor !== null;
+  const setsRebateKeys = (policy: Policy): boolean =>
+    policy.rebateEnabled === false || policy.rebateMaxPerSettlementMinor !== null;
 
   const groups = await session.groups.groupsWithPolicy(groupCountMax);
   invariant(groups.length <= groupCountMax, `at most ${groupCountMax} groups carry a policy`);
   for (const group of groups) {
     const policy = storedGroupPolicy(group);
     if (policy === null || !setsRebateKeys(policy)) continue;
-    await forEachPage((after) => session.groups.membersPage(group.groupId, after, eligibilityPageSize).then((rows) => rows.map((row) => row.userId)), (ids) => apply(ids, policy));
+    await forEachPage(
+      (after) =>
+        session.groups
+          .membersPage(group.groupId, after, eligibilityPageSize)
+          .then((rows) => rows.map((row) => row.userId)),
+      (ids) => apply(ids, policy),
+    );
   }
 
   const latest = await session.ladders.latest();
-  const levelPolicies = latest === null ? new Map<number, Policy>() : storedLadderPolicies(JSON.parse(latest.document) as unknown);
+  const levelPolicies =
+    latest === null ? new Map<number, Policy>() : storedLadderPolicies(JSON.parse(latest.document) as unknown);
   for (const [level, policy] of levelPolicies) {
     if (!setsRebateKeys(policy)) continue;
-    await forEachPage((after) => session.groups.vipUsersAtLevelPage(level, after, eligibilityPageSize), (ids) => apply(ids, policy));
-    if (level === 0) await forEachPage((after) => session.groups.usersWithoutVipStatePage(after, eligibilityPageSize), (ids) => apply(ids, policy));
+    await forEachPage(
+      (after) => session.groups.vipUsersAtLevelPage(level, after, eligibilityPageSize),
+      (ids) => apply(ids, policy),
+    );
+    if (level === 0)
+      await forEachPage(
+        (after) => session.groups.usersWithoutVipStatePage(after, eligibilityPageSize),
+        (ids) => apply(ids, policy),
+      );
   }
   return { disabled, capMinor };
 }
 
-async function forEachPage(readPage: (afterUserId: UserId | null) => Promise<UserId[]>, consume: (userIds: readonly UserId[]) => void): Promise<void> {
+async function forEachPage(
+  readPage: (afterUserId: UserId | null) => Promise<UserId[]>,
+  consume: (userIds: readonly UserId[]) => void,
+): Promise<void> {
   let after: UserId | null = null;
   for (let page = 0; page < eligibilityPagesMax; page += 1) {
     const ids = await readPage(after);
@@ -117,5 +140,8 @@ async function forEachPage(readPage: (afterUserId: UserId | null) => Promise<Use
     if (ids.length < eligibilityPageSize || last === undefined) return;
     after = last;
   }
-  throw new TiernetError('bound_exceeded', `a rebate eligibility source has more than ${eligibilityPageSize * eligibilityPagesMax} users`);
+  throw new TiernetError(
+    'bound_exceeded',
+    `a rebate eligibility source has more than ${eligibilityPageSize * eligibilityPagesMax} users`,
+  );
 }

@@ -72,6 +72,17 @@ export async function reevaluateUsersPage(
       if (!inGroup.has(userId)) leaves.push({ groupId: group.groupId, userId, ruleVersion: group.ruleVersion });
     }
   }
-  const written = await writeMembershipChanges(session, { joins, leaves }, { topic: context.topic, nowMs: context.nowMs, source: 'rule' });
-  return { users: users.length, lastUserId, complete, joined: written.joined, left: written.left, records: written.records };
+  const written = await writeMembershipChanges(
+    session,
+    { joins, leaves },
+    { topic: context.topic, nowMs: context.nowMs, source: 'rule' },
+  );
+  return {
+    users: users.length,
+    lastUserId,
+    complete,
+    joined: written.joined,
+    left: written.left,
+    records: written.records,
+  };
 }

@@ -52,7 +52,10 @@ export async function loadRuleSubjects(
     const inputs = await loadMetricInputs(session, userIds, today - windowMax);
     for (const userId of userIds) {
       const input = inputs.get(userId) ?? { buckets: [], lifetime: emptyLifetime };
-      metrics.set(userId, new Map(Object.entries(computeMetrics(input.buckets, input.lifetime, today, context.windowDays))));
+      metrics.set(
+        userId,
+        new Map(Object.entries(computeMetrics(input.buckets, input.lifetime, today, context.windowDays))),
+      );
     }
   }
 

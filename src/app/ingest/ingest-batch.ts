@@ -12,7 +12,15 @@
 //   4. after commit: write-through caches. A conflict with a concurrent writer retries the
 //      whole transaction; nothing is half-applied.
 import { invariant } from '../../domain/assert.ts';
-import { parseEventObject, parseEventText, type BetPlaced, type BetVoided, type InboundEvent, type PeriodClosed, type UserRegistered } from '../../domain/events.ts';
+import {
+  parseEventObject,
+  parseEventText,
+  type BetPlaced,
+  type BetVoided,
+  type InboundEvent,
+  type PeriodClosed,
+  type UserRegistered,
+} from '../../domain/events.ts';
 import type { UserId } from '../../domain/ids.ts';
 import { isTiernetError } from '../errors.ts';
 import type { Cache } from '../ports/cache.ts';
@@ -37,7 +45,9 @@ import { dayNumberOf } from '../../domain/vip/zone-day.ts';
 
 export interface IngestItem {
   /** Raw message text (Kafka) or an already-decoded JSON value (HTTP). */
-  readonly input: { readonly kind: 'text'; readonly text: string | null; readonly byteLength: number } | { readonly kind: 'json'; readonly value: unknown };
+  readonly input:
+    | { readonly kind: 'text'; readonly text: string | null; readonly byteLength: number }
+    | { readonly kind: 'json'; readonly value: unknown };
   /** Where the item came from; items with a source are dead-lettered when refused. */
   readonly source?: DeadLetterSource;
 }
@@ -78,7 +88,13 @@ export interface IngestDependencies {
 const recentBetTtlMs = 24 * 60 * 60 * 1000;
 const conflictAttemptsMax = 5;
 
-function betFingerprint(bet: { userId: string; gameId: string; periodId: string; amountMinor: bigint; placedAtMs: number }): string {
+function betFingerprint(bet: {
+  userId: string;
+  gameId: string;
+  periodId: string;
+  amountMinor: bigint;
+  placedAtMs: number;
+}): string {
   return `${bet.userId}|${bet.gameId}|${bet.periodId}|${bet.amountMinor}|${bet.placedAtMs}`;
 }
 
@@ -89,15 +105,29 @@ interface ParsedItem {
   readonly event: InboundEvent;
 }
 
-export async function ingestBatch(deps: IngestDependencies, items: readonly IngestItem[]): Promise<{ results: ItemResult[]; stats: IngestStats }> {
+export async function ingestBatch(
+  deps: IngestDependencies,
+  items: readonly IngestItem[],
+): Promise<{ results: ItemResult[]; stats: IngestStats }> {
   const nowMs = deps.clock.nowMs();
   const options = { currency: deps.currency, nowMs };
   const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
   const parsed: ParsedItem[] = [];
   for (const [index, item] of items.entries()) {
-    const result = item.input.kind === 'text' ? parseEventText(item.input.text, item.input.byteLength, options) : parseEventObject(item.input.value, options);
+    const result =
+      item.input.kind === 'text'
+        ? parseEventText(item.input.text, item.input.byteLength, options)
+        : parseEventObject(item.input.value, options);
     if (result.ok) parsed.push({ index, event: result.value });
-    else results[index] = { status: 'rejected', error: { code: result.code, message: result.message, ...(result.path === undefined ? {} : { path: result.path }) } };
+    else
+      results[index] = {
+        status: 'rejected',
+        error: {
+          code: result.code,
+          message: result.message,
+          ...(result.path === undefined ? {} : { path: result.path }),
+        },
+      };
   }
 
   // Fast path: a bet whose id and content the cache already knows was applied before.
@@ -122,7 +152,9 @@ export async function ingestBatch(deps: IngestDependencies, items: readonly Inge
   for (;;) {
     attempts += 1;
     try {
-      outcome = await deps.store.transaction((session) => applyInTransaction(deps, session, items, toApply, results, nowMs));
+      outcome = await deps.store.transaction((session) =>
+        applyInTransaction(deps, session, items, toApply, results, nowMs),
+      );
       break;
     } catch (error) {
       if (!isTiernetError(error, 'db_conflict') || attempts >= conflictAttemptsMax) throw error;
@@ -132,7 +164,11 @@ export async function ingestBatch(deps: IngestDependencies, items: readonly Inge
 
   try {
     await deps.cache.setMany([
-      ...outcome.appliedBets.map((bet) => ({ key: recentBetKey(bet.betId), value: betFingerprint(bet), ttlMs: recentBetTtlMs })),
+      ...outcome.appliedBets.map((bet) => ({
+        key: recentBetKey(bet.betId),
+        value: betFingerprint(bet),
+        ttlMs: recentBetTtlMs,
+      })),
       ...outcome.vipCache,
     ]);
   } catch (error) {
@@ -169,7 +205,16 @@ function rejected(code: string, message: string, path?: string): ItemResult {
 }
 
 function placeholderUser(userId: UserId): UserRow {
-  return { userId, parentId: null, rebateRatePpm: 0, placeholder: true, registeredAtMs: null, tags: [], depth: 0, directCount: 0 };
+  return {
+    userId,
+    parentId: null,
+    rebateRatePpm: 0,
+    placeholder: true,
+    registeredAtMs: null,
+    tags: [],
+    depth: 0,
+    directCount: 0,
+  };
 }
 
 async function applyInTransaction(
@@ -236,14 +281,21 @@ async function applyInTransaction(
     const existing = users.get(event.userId);
     if (existing === undefined || !existing.placeholder || existing.directCount === 0) continue;
     if (await session.agentTree.isAncestor(event.userId, event.parentId)) {
-      attachVerdicts.set(index, rejected('move_cycle', `parent ${event.parentId} is in the downline of ${event.userId}`, '/parentId'));
+      attachVerdicts.set(
+        index,
+        rejected('move_cycle', `parent ${event.parentId} is in the downline of ${event.userId}`, '/parentId'),
+      );
       continue;
     }
     const highestChild = await session.agentTree.childrenRateMax(event.userId);
     if (highestChild !== null && highestChild.ratePpm > event.rebateRatePpm) {
       attachVerdicts.set(
         index,
-        rejected('rate_below_child', `rate of user ${event.userId} (${event.rebateRatePpm} ppm) is below the rate of its child ${highestChild.childId} (${highestChild.ratePpm} ppm)`, '/rebateRate'),
+        rejected(
+          'rate_below_child',
+          `rate of user ${event.userId} (${event.rebateRatePpm} ppm) is below the rate of its child ${highestChild.childId} (${highestChild.ratePpm} ppm)`,
+          '/rebateRate',
+        ),
       );
       continue;
     }
@@ -254,13 +306,22 @@ async function applyInTransaction(
   for (const { index, event } of toApply) {
     switch (event.type) {
       case 'user.registered':
-        results.set(index, attachVerdicts.get(index) ?? applyRegistration(event, users, directCountDeltas, ensureUser, putUser, newUsers, subtreeShifts));
+        results.set(
+          index,
+          attachVerdicts.get(index) ??
+            applyRegistration(event, users, directCountDeltas, ensureUser, putUser, newUsers, subtreeShifts),
+        );
         break;
       case 'bet.placed': {
         const result = applyBet(event, existingBets, newBets, ladder.timeZone, ensureUser);
         results.set(index, result.result);
         if (result.bet !== null) {
-          deltas.push({ userId: result.bet.userId, day: result.bet.day, turnoverDeltaMinor: result.bet.amountMinor, betCountDelta: 1 });
+          deltas.push({
+            userId: result.bet.userId,
+            day: result.bet.day,
+            turnoverDeltaMinor: result.bet.amountMinor,
+            betCountDelta: 1,
+          });
           vipEvents.push({ kind: 'placed', bet: result.bet });
         }
         break;
@@ -269,7 +330,12 @@ async function applyInTransaction(
         const result = applyVoid(event, existingBets, newBets, voids, pendingVoids);
         results.set(index, result.result);
         if (result.bet !== null) {
-          deltas.push({ userId: result.bet.userId, day: result.bet.day, turnoverDeltaMinor: -result.bet.amountMinor, betCountDelta: -1 });
+          deltas.push({
+            userId: result.bet.userId,
+            day: result.bet.day,
+            turnoverDeltaMinor: -result.bet.amountMinor,
+            betCountDelta: -1,
+          });
           vipEvents.push({ kind: 'voided', bet: result.bet });
           if (existingBets.has(result.bet.betId)) voidedBetsNeedingAdjustment.push(result.bet);
         }
@@ -302,13 +368,20 @@ async function applyInTransaction(
   const adjustments: BetAdjustmentRow[] = [];
   const newBetList = [...newBets.values()];
   if (voidedBetsNeedingAdjustment.length > 0 || newBetList.length > 0) {
-    const periods = new Map([...voidedBetsNeedingAdjustment, ...newBetList].map((bet) => [periodKeyOf(bet), { gameId: bet.gameId, periodId: bet.periodId }]));
+    const periods = new Map(
+      [...voidedBetsNeedingAdjustment, ...newBetList].map((bet) => [
+        periodKeyOf(bet),
+        { gameId: bet.gameId, periodId: bet.periodId },
+      ]),
+    );
     const claimed = await session.periods.claimedKeys([...periods.values()]);
     for (const bet of voidedBetsNeedingAdjustment) {
-      if (claimed.has(periodKeyOf(bet))) adjustments.push({ betId: bet.betId, kind: 'void', userId: bet.userId, amountMinor: -bet.amountMinor });
+      if (claimed.has(periodKeyOf(bet)))
+        adjustments.push({ betId: bet.betId, kind: 'void', userId: bet.userId, amountMinor: -bet.amountMinor });
     }
     for (const bet of newBetList) {
-      if (bet.voidedAtMs === null && claimed.has(periodKeyOf(bet))) adjustments.push({ betId: bet.betId, kind: 'late', userId: bet.userId, amountMinor: bet.amountMinor });
+      if (bet.voidedAtMs === null && claimed.has(periodKeyOf(bet)))
+        adjustments.push({ betId: bet.betId, kind: 'late', userId: bet.userId, amountMinor: bet.amountMinor });
     }
   }
 
@@ -330,7 +403,9 @@ async function applyInTransaction(
     nowMs,
   );
   invariant(inserted.size === newUsers.size, 'users seen as new were inserted');
-  const updatedUsers = [...changedUsers.values()].filter((row) => !newUsers.has(row.userId) && originalUsers.get(row.userId) !== row);
+  const updatedUsers = [...changedUsers.values()].filter(
+    (row) => !newUsers.has(row.userId) && originalUsers.get(row.userId) !== row,
+  );
   if (updatedUsers.length > 0) await session.users.updateMany(updatedUsers, nowMs);
   await session.users.addDirectCounts(directCountDeltas, nowMs);
   for (const [userId, delta] of subtreeShifts) await session.agentTree.shiftSubtreeDepth(userId, delta, nowMs);
@@ -353,7 +428,14 @@ async function applyInTransaction(
   for (const [index, item] of items.entries()) {
     const result = results.get(index) ?? priorResults[index];
     if (result?.status === 'rejected' && item.source !== undefined && result.error !== undefined) {
-      outbox.push(deadLetterRecord(deps.topics.dlq, item.source, result.error, item.input.kind === 'text' ? item.input.text : JSON.stringify(item.input.value)));
+      outbox.push(
+        deadLetterRecord(
+          deps.topics.dlq,
+          item.source,
+          result.error,
+          item.input.kind === 'text' ? item.input.text : JSON.stringify(item.input.value),
+        ),
+      );
     }
   }
   if (deps.afterApply !== undefined) {
@@ -361,10 +443,14 @@ async function applyInTransaction(
     for (const userId of directCountDeltas.keys()) changes.add(userId, 'agent');
     for (const row of changedUsers.values()) {
       const before = originalUsers.get(row.userId);
-      if (before === undefined || before.parentId !== row.parentId || before.depth !== row.depth) changes.add(row.userId, 'agent', 'downline');
-      if (before === undefined || before.rebateRatePpm !== row.rebateRatePpm) changes.add(row.userId, 'user.rebateRate');
-      if (before === undefined || before.registeredAtMs !== row.registeredAtMs) changes.add(row.userId, 'user.registeredDays');
-      if (before === undefined || before.tags.join('\u0000') !== row.tags.join('\u0000')) changes.add(row.userId, 'user.tags');
+      if (before === undefined || before.parentId !== row.parentId || before.depth !== row.depth)
+        changes.add(row.userId, 'agent', 'downline');
+      if (before === undefined || before.rebateRatePpm !== row.rebateRatePpm)
+        changes.add(row.userId, 'user.rebateRate');
+      if (before === undefined || before.registeredAtMs !== row.registeredAtMs)
+        changes.add(row.userId, 'user.registeredDays');
+      if (before === undefined || before.tags.join('\u0000') !== row.tags.join('\u0000'))
+        changes.add(row.userId, 'user.tags');
     }
     for (const delta of deltas) changes.add(delta.userId, 'metrics');
     for (const row of vip.history) if (row.fromLevel !== row.toLevel) changes.add(row.userId, 'vip.level');
@@ -413,7 +499,11 @@ function applyRegistration(
       existing.registeredAtMs === event.registeredAtMs;
     return same
       ? { status: 'duplicate' }
-      : rejected('user_conflict', `user ${event.userId} is already registered with other details; use the agents API to move it or change its rate`, '/userId');
+      : rejected(
+          'user_conflict',
+          `user ${event.userId} is already registered with other details; use the agents API to move it or change its rate`,
+          '/userId',
+        );
   }
   let depth = 0;
   if (event.parentId !== null) {
@@ -459,7 +549,9 @@ function applyBet(
   if (known !== undefined) {
     const same = betFingerprint(known) === betFingerprint(event);
     return {
-      result: same ? { status: 'duplicate' } : rejected('bet_conflict', `bet ${event.betId} was already applied with different content`, '/betId'),
+      result: same
+        ? { status: 'duplicate' }
+        : rejected('bet_conflict', `bet ${event.betId} was already applied with different content`, '/betId'),
       bet: null,
     };
   }
@@ -494,12 +586,13 @@ function applyVoid(
   const stored = existingBets.get(event.betId);
   if (stored === undefined) {
     // Unknown yet: keep the void and apply it when the bet arrives (it may be on another partition).
-    if (pendingVoids.some((entry) => entry.betId === event.betId)) return { result: { status: 'duplicate' }, bet: null };
+    if (pendingVoids.some((entry) => entry.betId === event.betId))
+      return { result: { status: 'duplicate' }, bet: null };
     pendingVoids.push({ betId: event.betId, voidedAtMs: event.voidedAtMs });
     return { result: { status: 'applied' }, bet: null };
   }
-  if (stored.voidedAtMs !== null || voids.some((entry) => entry.betId === event.betId)) return { result: { status: 'duplicate' }, bet: null };
+  if (stored.voidedAtMs !== null || voids.some((entry) => entry.betId === event.betId))
+    return { result: { status: 'duplicate' }, bet: null };
   voids.push({ betId: event.betId, voidedAtMs: event.voidedAtMs });
   return { result: { status: 'applied' }, bet: stored };
 }
-

@@ -18,13 +18,22 @@ export interface IngestConsumerOptions {
 
 export function itemsOf(batch: ConsumedBatch): IngestItem[] {
   return batch.messages.map((message) => ({
-    input: { kind: 'text', text: message.value, byteLength: message.value === null ? 0 : Buffer.byteLength(message.value) },
+    input: {
+      kind: 'text',
+      text: message.value,
+      byteLength: message.value === null ? 0 : Buffer.byteLength(message.value),
+    },
     source: { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key },
   }));
 }
 
 export async function startIngestConsumer(options: IngestConsumerOptions): Promise<EventConsumer> {
-  const consumer = options.eventLog.consumer({ groupId: options.groupId, topics: options.topics, maxBatchSize: options.maxBatchSize, fromBeginning: true });
+  const consumer = options.eventLog.consumer({
+    groupId: options.groupId,
+    topics: options.topics,
+    maxBatchSize: options.maxBatchSize,
+    fromBeginning: true,
+  });
   await consumer.start(async (batch) => {
     const startedMs = performance.now();
     try {

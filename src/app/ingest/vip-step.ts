@@ -79,9 +79,13 @@ export async function loadMetricInputs(
   const inputs = new Map<UserId, { buckets: DayBucket[]; lifetime: LifetimeTotals }>();
   for (const userId of userIds) {
     const total = totals.get(userId);
-    inputs.set(userId, { buckets: [], lifetime: total ? { turnoverMinor: total.turnoverMinor, betCount: total.betCount } : emptyLifetime });
+    inputs.set(userId, {
+      buckets: [],
+      lifetime: total ? { turnoverMinor: total.turnoverMinor, betCount: total.betCount } : emptyLifetime,
+    });
   }
-  for (const row of rows) inputs.get(row.userId)?.buckets.push({ day: row.day, turnoverMinor: row.turnoverMinor, betCount: row.betCount });
+  for (const row of rows)
+    inputs.get(row.userId)?.buckets.push({ day: row.day, turnoverMinor: row.turnoverMinor, betCount: row.betCount });
   for (const input of inputs.values()) input.buckets.sort((a, b) => a.day - b.day);
   return inputs;
 }
@@ -101,7 +105,8 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
     if (deciding.has(event.bet.userId)) earliestDay = Math.min(earliestDay, event.bet.day);
   }
   for (const row of stored.values()) {
-    if (row.state.nextReviewMs !== null) earliestDay = Math.min(earliestDay, dayNumberOf(row.state.nextReviewMs, ladder.timeZone) - 1);
+    if (row.state.nextReviewMs !== null)
+      earliestDay = Math.min(earliestDay, dayNumberOf(row.state.nextReviewMs, ladder.timeZone) - 1);
   }
   const metricInputs = await loadMetricInputs(input.session, userIds, earliestDay - windowMax);
 
@@ -122,7 +127,8 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
   for (const event of input.events) {
     const user = work.get(event.bet.userId);
     if (user === undefined) continue;
-    const delta = event.kind === 'placed' ? betPlacedDelta(event.bet.amountMinor) : betVoidedDelta(event.bet.amountMinor);
+    const delta =
+      event.kind === 'placed' ? betPlacedDelta(event.bet.amountMinor) : betVoidedDelta(event.bet.amountMinor);
     user.buckets = applyBetDelta(user.buckets, event.bet.day, delta);
     user.lifetime = applyLifetimeDelta(user.lifetime, delta);
     if (event.kind !== 'placed') continue;
@@ -131,7 +137,12 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
     user.state = aligned.state;
     user.changes.push(...aligned.changes);
     if (isReviewDue(user.state, ladder, atMs)) {
-      const review = decideOnReview(user.state, metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, windowDays), ladder, atMs);
+      const review = decideOnReview(
+        user.state,
+        metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, windowDays),
+        ladder,
+        atMs,
+      );
       user.state = review.state;
       user.changes.push(...review.changes);
     }

@@ -43,7 +43,12 @@ export interface WireVipChange {
   readonly seq: number;
 }
 
-export function vipChangedWireRecord(topic: string, userId: UserId, change: WireVipChange, ladderVersion: number): OutboxRecord {
+export function vipChangedWireRecord(
+  topic: string,
+  userId: UserId,
+  change: WireVipChange,
+  ladderVersion: number,
+): OutboxRecord {
   return {
     topic,
     key: userId,
@@ -62,7 +67,12 @@ export function vipChangedWireRecord(topic: string, userId: UserId, change: Wire
   };
 }
 
-export function vipChangedRecord(topic: string, userId: UserId, change: VipChange, ladderVersion: number): OutboxRecord {
+export function vipChangedRecord(
+  topic: string,
+  userId: UserId,
+  change: VipChange,
+  ladderVersion: number,
+): OutboxRecord {
   return vipChangedWireRecord(topic, userId, { ...change, cause: wireCause(change.cause) }, ladderVersion);
 }
 
@@ -83,7 +93,11 @@ export function deadLetterRecord(
     topic,
     key: source.key,
     payload: JSON.stringify({
-      error: { code: error.code, message: error.message, ...(error.path === undefined || error.path === '' ? {} : { path: error.path }) },
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.path === undefined || error.path === '' ? {} : { path: error.path }),
+      },
       topic: source.topic,
       partition: source.partition,
       offset: source.offset,

@@ -83,7 +83,11 @@ export interface GroupsRepository {
    * Members of the groups with user ids in (afterUserId, throughUserId]; a null bound is open.
    * A rebuild batch reads its slice of the membership with this, orphans included.
    */
-  membersInRange(groupIds: readonly string[], afterUserId: UserId | null, throughUserId: UserId | null): Promise<GroupMemberRow[]>;
+  membersInRange(
+    groupIds: readonly string[],
+    afterUserId: UserId | null,
+    throughUserId: UserId | null,
+  ): Promise<GroupMemberRow[]>;
   /** Current membership rows among groupIds × userIds. */
   membershipOf(groupIds: readonly string[], userIds: readonly UserId[]): Promise<GroupMemberRow[]>;
   /** Live groups of each user, ids sorted. */
@@ -98,7 +102,10 @@ export interface GroupsRepository {
    * For each user, which of `candidateIds` are its strict ancestors. One recursive statement
    * over the union of the users' uplines, whatever the depth; users with none are absent.
    */
-  ancestorsAmong(userIds: readonly UserId[], candidateIds: readonly UserId[]): Promise<Map<UserId, ReadonlySet<UserId>>>;
+  ancestorsAmong(
+    userIds: readonly UserId[],
+    candidateIds: readonly UserId[],
+  ): Promise<Map<UserId, ReadonlySet<UserId>>>;
   /** Users whose VIP state is at `level`, by user id, keyset-paged (the level index, in order). */
   vipUsersAtLevelPage(level: number, afterUserId: UserId | null, limit: number): Promise<UserId[]>;
   /** Users with no VIP state yet (level 0 by default), by user id, keyset-paged. */

@@ -110,7 +110,13 @@ export interface FencedSettlementSession {
   /** Inserts every line in chunked multi-row inserts; a line written twice fails the transaction. */
   insertLines(settlementId: string, lines: SettlementLineColumns): Promise<LinesWritten>;
   /** running -> committed with the totals; false when the settlement was not running. */
-  markCommitted(settlementId: string, totals: SettlementTotals, token: bigint, runner: string, nowMs: number): Promise<boolean>;
+  markCommitted(
+    settlementId: string,
+    totals: SettlementTotals,
+    token: bigint,
+    runner: string,
+    nowMs: number,
+  ): Promise<boolean>;
   /**
    * running -> failed with the reason, releasing its periods and adjustments so that a later
    * settlement can claim them once the cause is fixed. False when it was not running.

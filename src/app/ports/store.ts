@@ -119,7 +119,11 @@ export interface MetricsRepository {
   daysSince(userIds: readonly UserId[], fromDay: number): Promise<MetricDayRow[]>;
   totals(userIds: readonly UserId[]): Promise<Map<UserId, UserTotalsRow>>;
   /** Replaces the buckets and totals of these users (replay after a time-zone change). */
-  replaceForUsers(userIds: readonly UserId[], days: readonly MetricDayRow[], totals: readonly UserTotalsRow[]): Promise<void>;
+  replaceForUsers(
+    userIds: readonly UserId[],
+    days: readonly MetricDayRow[],
+    totals: readonly UserTotalsRow[],
+  ): Promise<void>;
 }
 
 export interface OutboxRepository {

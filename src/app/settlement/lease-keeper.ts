@@ -47,7 +47,11 @@ export class LeaseKeeper {
 
   /** Throws 'lock_lost' when the lease can no longer be relied on. */
   assertHeld(what: string): void {
-    if (this.lost) throw new TiernetError('lock_lost', `the settlement lock (token ${this.#lease.fencingToken}) was lost before ${what}`);
+    if (this.lost)
+      throw new TiernetError(
+        'lock_lost',
+        `the settlement lock (token ${this.#lease.fencingToken}) was lost before ${what}`,
+      );
   }
 
   async #renew(): Promise<void> {

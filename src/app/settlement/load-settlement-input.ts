@@ -72,7 +72,12 @@ export async function loadSettlementInput(
         continue;
       }
       const parent = userIds.indexOfHalves(high, parentLow[index]!);
-      if (parent < 0) return refuse('rebate_input_invalid', `user ${userIds.idAt(index)} has a parent that is not a user`, `/users/${userIds.idAt(index)}/parentId`);
+      if (parent < 0)
+        return refuse(
+          'rebate_input_invalid',
+          `user ${userIds.idAt(index)} has a parent that is not a user`,
+          `/users/${userIds.idAt(index)}/parentId`,
+        );
       parentIndex[index] = parent;
     }
 
@@ -91,7 +96,12 @@ export async function loadSettlementInput(
     const bettors = await snapshot.betSums(settlementId, addTo);
     onProgress({ phase: 'aggregate_bets', settlementId, done: bettors, total: bettors });
     const adjustedUsers = await snapshot.adjustmentSums(settlementId, addTo);
-    if (unknown.bettor !== null) return refuse('rebate_input_invalid', `bets or adjustments of user ${unknown.bettor}, who is not a user`, `/users/${unknown.bettor}`);
+    if (unknown.bettor !== null)
+      return refuse(
+        'rebate_input_invalid',
+        `bets or adjustments of user ${unknown.bettor}, who is not a user`,
+        `/users/${unknown.bettor}`,
+      );
     return accept({ userIds, parentIndex, ratePpm, placeholder, betSumMinor, bettors, adjustedUsers });
   });
   if (!loaded.ok) return loaded;

@@ -10,7 +10,12 @@ import { buildTreeOrder } from '../../domain/rebate/tree-order.ts';
 import { accept, type Result } from '../../domain/result.ts';
 
 /** Marks placeholders ineligible and raises their rates in place; refuses a cycle. */
-export function raisePlaceholderRates(parentIndex: Int32Array, ratePpm: Int32Array, placeholder: Uint8Array, eligible: Uint8Array): Result<void> {
+export function raisePlaceholderRates(
+  parentIndex: Int32Array,
+  ratePpm: Int32Array,
+  placeholder: Uint8Array,
+  eligible: Uint8Array,
+): Result<void> {
   const nodeCount = parentIndex.length;
   let placeholderParents = 0;
   for (let node = 0; node < nodeCount; node += 1) {

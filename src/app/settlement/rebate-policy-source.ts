@@ -24,17 +24,32 @@ function parseStored(version: DocumentVersion): CurrentRebatePolicy {
   const valid = validateRebatePolicy(document);
   // Stored versions were validated on the way in; one that no longer validates is a bug.
   invariant(valid.ok, `rebate policy version ${version.version} no longer validates`);
-  return { version: version.version, policy: valid.value, document, actor: version.actor, createdAtMs: version.createdAtMs };
+  return {
+    version: version.version,
+    policy: valid.value,
+    document,
+    actor: version.actor,
+    createdAtMs: version.createdAtMs,
+  };
 }
 
-const defaultPolicy: CurrentRebatePolicy = { version: 0, policy: defaultRebatePolicy, document: defaultRebatePolicyDocument, actor: null, createdAtMs: null };
+const defaultPolicy: CurrentRebatePolicy = {
+  version: 0,
+  policy: defaultRebatePolicy,
+  document: defaultRebatePolicyDocument,
+  actor: null,
+  createdAtMs: null,
+};
 
 export async function currentRebatePolicy(policies: DocumentVersionsRepository): Promise<CurrentRebatePolicy> {
   const latest = await policies.latest();
   return latest === null ? defaultPolicy : parseStored(latest);
 }
 
-export async function rebatePolicyAt(policies: DocumentVersionsRepository, version: number): Promise<CurrentRebatePolicy> {
+export async function rebatePolicyAt(
+  policies: DocumentVersionsRepository,
+  version: number,
+): Promise<CurrentRebatePolicy> {
   if (version === 0) return defaultPolicy;
   const stored = await policies.get(version);
   invariant(stored !== null, `rebate policy version ${version} is recorded on a settlement but not stored`);
@@ -42,19 +57,33 @@ export async function rebatePolicyAt(policies: DocumentVersionsRepository, versi
 }
 
 /** Validates and stores a new version; a refusal names the JSON path at fault. */
-export async function putRebatePolicy(store: Store, clock: Clock, document: unknown, actor: string): Promise<Result<CurrentRebatePolicy>> {
+export async function putRebatePolicy(
+  store: Store,
+  clock: Clock,
+  document: unknown,
+  actor: string,
+): Promise<Result<CurrentRebatePolicy>> {
   const valid = validateRebatePolicy(document);
   if (!valid.ok) return valid;
   const nowMs = clock.nowMs();
   const version = await store.transaction(async (session) => {
     const latest = await session.rebatePolicies.latest();
     const next = (latest?.version ?? 0) + 1;
-    await session.rebatePolicies.insert({ version: next, document: JSON.stringify(document), actor, createdAtMs: nowMs });
+    await session.rebatePolicies.insert({
+      version: next,
+      document: JSON.stringify(document),
+      actor,
+      createdAtMs: nowMs,
+    });
     return next;
   });
   return accept({ version, policy: valid.value, document, actor, createdAtMs: nowMs });
 }
 
-export async function rebatePolicyVersions(policies: DocumentVersionsRepository, cursor: string | null, limit: number): Promise<Page<DocumentVersion>> {
+export async function rebatePolicyVersions(
+  policies: DocumentVersionsRepository,
+  cursor: string | null,
+  limit: number,
+): Promise<Page<DocumentVersion>> {
   return policies.list(cursor, limit);
 }

@@ -96,7 +96,13 @@ export async function runSettlement(deps: SettlementDependencies, request: Settl
   if (lease === null) return { kind: 'busy' };
   const keeper = new LeaseKeeper(deps.lock, lease, deps.lockTtlMs, request.onLockRenewError ?? (() => undefined));
   keeper.start();
-  const run: Run = { deps, keeper, owner, fence: { name: settlementFenceName, token: lease.fencingToken }, onProgress: request.onProgress ?? (() => undefined) };
+  const run: Run = {
+    deps,
+    keeper,
+    owner,
+    fence: { name: settlementFenceName, token: lease.fencingToken },
+    onProgress: request.onProgress ?? (() => undefined),
+  };
   try {
     const resumed: SettlementReport[] = [];
     const running = await deps.settlements.running(resumedPerRunMax);
@@ -118,7 +124,8 @@ export async function runSettlement(deps: SettlementDependencies, request: Settl
         nowMs: deps.clock.nowMs(),
       }),
     );
-    if (claim.settlement === null) return { kind: 'done', claimed: null, resumed, skipped: claim.skipped, morePeriodsDue: claim.morePeriodsDue };
+    if (claim.settlement === null)
+      return { kind: 'done', claimed: null, resumed, skipped: claim.skipped, morePeriodsDue: claim.morePeriodsDue };
     await deps.hooks?.afterClaim?.(claim.settlement);
     const claimed = await completeSettlement(run, claim.settlement, false);
     return { kind: 'done', claimed, resumed, skipped: claim.skipped, morePeriodsDue: claim.morePeriodsDue };
@@ -136,7 +143,11 @@ interface Run {
   readonly onProgress: (progress: SettlementProgress) => void;
 }
 
-async function completeSettlement(run: Run, settlement: SettlementRecord, adopting: boolean): Promise<SettlementReport> {
+async function completeSettlement(
+  run: Run,
+  settlement: SettlementRecord,
+  adopting: boolean,
+): Promise<SettlementReport> {
   const { deps, keeper, owner, fence } = run;
   const settlementId = settlement.settlementId;
   const startMs = performance.now();
@@ -147,19 +158,30 @@ async function completeSettlement(run: Run, settlement: SettlementRecord, adopti
       return session.get(settlementId);
     });
     invariant(current !== null, `settlement ${settlementId} disappeared`);
-    if (current.status !== 'running') return { settlement: current, timings: null, users: 0, bettors: 0, arithmetic: null };
+    if (current.status !== 'running')
+      return { settlement: current, timings: null, users: 0, bettors: 0, arithmetic: null };
   }
 
   const policy = await rebatePolicyAt(deps.store.rebatePolicies, settlement.policyVersion);
   const loaded = await loadSettlementInput(deps, settlement, policy.policy, run.onProgress);
-  if (!loaded.ok) return failSettlement(run, settlement, `${loaded.code}: ${loaded.message}${loaded.path === undefined ? '' : ` at ${loaded.path}`}`);
+  if (!loaded.ok)
+    return failSettlement(
+      run,
+      settlement,
+      `${loaded.code}: ${loaded.message}${loaded.path === undefined ? '' : ` at ${loaded.path}`}`,
+    );
   const { userIds, input, bettors, timingsMs } = loaded.value;
 
   run.onProgress({ phase: 'compute', settlementId, done: 0, total: userIds.count });
   const computeStartMs = performance.now();
   const result = settleRebates(input);
   const computeMs = performance.now() - computeStartMs;
-  if (!result.ok) return failSettlement(run, settlement, `${result.code}: ${result.message}${result.path === undefined ? '' : ` at ${result.path}`}`);
+  if (!result.ok)
+    return failSettlement(
+      run,
+      settlement,
+      `${result.code}: ${result.message}${result.path === undefined ? '' : ` at ${result.path}`}`,
+    );
   const { totals } = result.value;
 
   await deps.hooks?.beforeCommit?.(settlement);
@@ -175,7 +197,10 @@ async function completeSettlement(run: Run, settlement: SettlementRecord, adopti
     const written = await session.insertLines(settlementId, lines);
     // The rows as built must add up to what the engine's conservation check passed.
     invariant(written.count === lines.count, 'every line was written once');
-    invariant(written.amountTotalMinor === totals.linesTotalMinor, `ledger rows pay ${written.amountTotalMinor}, the engine ${totals.linesTotalMinor}`);
+    invariant(
+      written.amountTotalMinor === totals.linesTotalMinor,
+      `ledger rows pay ${written.amountTotalMinor}, the engine ${totals.linesTotalMinor}`,
+    );
     invariant(written.exactTotalMinorPpm === totals.exactTotalMinorPpm, 'ledger rows carry the engine exact total');
     invariant(written.cappedTotalMinorPpm === totals.cappedTotalMinorPpm, 'ledger rows carry the engine capped total');
     const nowMs = deps.clock.nowMs();
@@ -240,7 +265,14 @@ async function failSettlement(run: Run, settlement: SettlementRecord, reason: st
  * riding along. True when more periods are due right away. A lock held elsewhere is not an
  * error: the holder is settling.
  */
-export async function settleDue(deps: SettlementDependencies, onLockRenewError?: (error: unknown) => void): Promise<boolean> {
-  const outcome = await runSettlement(deps, { periods: null, adjustmentsAlone: false, ...(onLockRenewError === undefined ? {} : { onLockRenewError }) });
+export async function settleDue(
+  deps: SettlementDependencies,
+  onLockRenewError?: (error: unknown) => void,
+): Promise<boolean> {
+  const outcome = await runSettlement(deps, {
+    periods: null,
+    adjustmentsAlone: false,
+    ...(onLockRenewError === undefined ? {} : { onLockRenewError }),
+  });
   return outcome.kind === 'done' && outcome.morePeriodsDue;
 }

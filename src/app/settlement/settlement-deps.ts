@@ -18,7 +18,8 @@ export type RebateEligibilitySource = (session: StoreSession) => Promise<RebateE
 /** The default until group policies are wired in: everyone eligible, no cap. */
 export const everyoneEligible: RebateEligibilitySource = async () => ({ disabled: new Set(), capMinor: new Map() });
 
-export type SettlementPhase = 'resume' | 'claim' | 'load_tree' | 'aggregate_bets' | 'eligibility' | 'compute' | 'commit';
+export type SettlementPhase =
+  'resume' | 'claim' | 'load_tree' | 'aggregate_bets' | 'eligibility' | 'compute' | 'commit';
 
 export interface SettlementProgress {
   readonly phase: SettlementPhase;

@@ -43,7 +43,13 @@ describe('SettlementTrigger', () => {
 
   test('more periods due: runs again at once, up to the batch bound', async () => {
     const { runs, run } = recorder([true, true, true, true, true, true]);
-    const trigger = new SettlementTrigger({ run, debounceMs: 10, sweepMs: 60_000, batchesMax: 4, onError: failOnError });
+    const trigger = new SettlementTrigger({
+      run,
+      debounceMs: 10,
+      sweepMs: 60_000,
+      batchesMax: 4,
+      onError: failOnError,
+    });
     trigger.start();
     await sleep(150);
     assert.equal(runs.length, 4, 'bounded by batchesMax');

@@ -36,7 +36,10 @@ export class SortedUserIds {
   #count = 0;
 
   constructor(capacity: number) {
-    invariant(Number.isSafeInteger(capacity) && capacity >= 0, `capacity must be a non-negative integer, got ${capacity}`);
+    invariant(
+      Number.isSafeInteger(capacity) && capacity >= 0,
+      `capacity must be a non-negative integer, got ${capacity}`,
+    );
     this.#high = new Uint32Array(capacity);
     this.#low = new Uint32Array(capacity);
   }
@@ -92,7 +95,10 @@ export class SortedUserIds {
   }
 
   idAt(index: number): UserId {
-    invariant(Number.isInteger(index) && index >= 0 && index < this.#count, `user index ${index} outside [0, ${this.#count})`);
+    invariant(
+      Number.isInteger(index) && index >= 0 && index < this.#count,
+      `user index ${index} outside [0, ${this.#count})`,
+    );
     const high = this.#high[index]!;
     const low = this.#low[index]!;
     if (high < exactHighMax) return String(high * halfBase + low);

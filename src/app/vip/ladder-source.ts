@@ -17,8 +17,18 @@ export const defaultLadderDocument = {
   levels: [
     { level: 0, name: 'Member' },
     { level: 1, name: 'Bronze', promote: { turnoverLifetime: '10000' }, keep: { turnover30d: '2000' } },
-    { level: 2, name: 'Silver', promote: { turnoverLifetime: '50000', turnover30d: '10000' }, keep: { turnover30d: '8000' } },
-    { level: 3, name: 'Gold', promote: { turnoverLifetime: '200000', turnover30d: '40000' }, keep: { turnover30d: '30000' } },
+    {
+      level: 2,
+      name: 'Silver',
+      promote: { turnoverLifetime: '50000', turnover30d: '10000' },
+      keep: { turnover30d: '8000' },
+    },
+    {
+      level: 3,
+      name: 'Gold',
+      promote: { turnoverLifetime: '200000', turnover30d: '40000' },
+      keep: { turnover30d: '30000' },
+    },
   ],
   promotion: { maxStepsPerEvent: null },
   demotion: { mode: 'one_down', cycleDays: 30, graceDays: 0, newTierProtectionDays: 0 },
@@ -38,7 +48,10 @@ export class LadderSource {
     const result = validateLadder(document, { windowDays: this.#windowDays });
     // Stored ladders were validated on the way in; a stored version that no longer validates
     // (e.g. the window list was reconfigured) must stop the process rather than be guessed at.
-    invariant(result.ok, `ladder version ${version} no longer validates: ${result.ok ? '' : `${result.message} at ${result.path ?? ''}`}`);
+    invariant(
+      result.ok,
+      `ladder version ${version} no longer validates: ${result.ok ? '' : `${result.message} at ${result.path ?? ''}`}`,
+    );
     const current = { version, ladder: result.value, document };
     if (this.#parsed.size > 64) this.#parsed.clear();
     this.#parsed.set(version, current);

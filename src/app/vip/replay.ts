@@ -7,7 +7,17 @@
 // when the level moves. Run it with ingestion paused: it reads and writes the same users.
 import { invariant } from '../../domain/assert.ts';
 import type { UserId } from '../../domain/ids.ts';
-import { applyBetDelta, applyLifetimeDelta, betPlacedDelta, betVoidedDelta, computeMetrics, emptyLifetime, metricsAsOfReader, type DayBucket, type LifetimeTotals } from '../../domain/vip/metrics.ts';
+import {
+  applyBetDelta,
+  applyLifetimeDelta,
+  betPlacedDelta,
+  betVoidedDelta,
+  computeMetrics,
+  emptyLifetime,
+  metricsAsOfReader,
+  type DayBucket,
+  type LifetimeTotals,
+} from '../../domain/vip/metrics.ts';
 import { decideOnBet } from '../../domain/vip/promotion.ts';
 import { decideOnReview } from '../../domain/vip/review.ts';
 import { isReviewDue } from '../../domain/vip/schedule.ts';
@@ -16,7 +26,17 @@ import { dayNumberOf } from '../../domain/vip/zone-day.ts';
 import type { Ladder } from '../../domain/vip/ladder.ts';
 import { vipChangedWireRecord } from '../outbox/messages.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { BetRow, MetricDayRow, OutboxRecord, Store, StoreSession, StoredVipState, UserRow, UserTotalsRow, VipHistoryRow } from '../ports/store.ts';
+import type {
+  BetRow,
+  MetricDayRow,
+  OutboxRecord,
+  Store,
+  StoreSession,
+  StoredVipState,
+  UserRow,
+  UserTotalsRow,
+  VipHistoryRow,
+} from '../ports/store.ts';
 import type { LadderSource } from './ladder-source.ts';
 
 export interface ReplayOptions {
@@ -88,7 +108,12 @@ function replayBet(user: UserReplay, bet: BetRow, ladder: Ladder, windowDays: re
     user.voids.splice(index < 0 ? user.voids.length : index, 0, { atMs: at, bet });
   }
   if (isReviewDue(user.state, ladder, bet.placedAtMs)) {
-    user.state = decideOnReview(user.state, metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, windowDays), ladder, bet.placedAtMs).state;
+    user.state = decideOnReview(
+      user.state,
+      metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, windowDays),
+      ladder,
+      bet.placedAtMs,
+    ).state;
   }
   const metrics = computeMetrics(user.buckets, user.lifetime, day, windowDays);
   user.state = decideOnBet(user.state, metrics, ladder, bet.placedAtMs, { kind: 'bet', betId: bet.betId }).state;
@@ -104,7 +129,13 @@ async function replayPage(
   const { ladder, version } = await deps.ladders.current(session.ladders);
   const work = new Map<UserId, UserReplay>();
   for (const user of users) {
-    work.set(user.userId, { state: initialVipState(user.registeredAtMs ?? 0), buckets: [], lifetime: emptyLifetime, voids: [], betCount: 0 });
+    work.set(user.userId, {
+      state: initialVipState(user.registeredAtMs ?? 0),
+      buckets: [],
+      lifetime: emptyLifetime,
+      voids: [],
+      betCount: 0,
+    });
   }
   const firstBetSeen = new Set<UserId>();
   const userIds = users.map((user) => user.userId);
@@ -116,11 +147,12 @@ async function replayPage(
     const rows = await session.bets.pageForUsers(userIds, after, betsPerChunk);
     for (const bet of rows) {
       const user = work.get(bet.userId);
-      invariant(user !== undefined, 'bets are only read for the page\'s users');
+      invariant(user !== undefined, "bets are only read for the page's users");
       if (!firstBetSeen.has(bet.userId)) {
         firstBetSeen.add(bet.userId);
         // A user first seen through a bet (a placeholder) starts its VIP time at that bet.
-        if (users.find((candidate) => candidate.userId === bet.userId)?.registeredAtMs == null) user.state = initialVipState(bet.placedAtMs);
+        if (users.find((candidate) => candidate.userId === bet.userId)?.registeredAtMs == null)
+          user.state = initialVipState(bet.placedAtMs);
       }
       replayBet(user, bet, ladder, deps.windowDays);
     }
@@ -140,10 +172,17 @@ async function replayPage(
   for (const [userId, user] of work) {
     applyDueVoids(user, Number.POSITIVE_INFINITY, ladder);
     if (isReviewDue(user.state, ladder, nowMs)) {
-      user.state = decideOnReview(user.state, metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, deps.windowDays), ladder, nowMs).state;
+      user.state = decideOnReview(
+        user.state,
+        metricsAsOfReader(user.buckets, user.lifetime, ladder.timeZone, deps.windowDays),
+        ladder,
+        nowMs,
+      ).state;
     }
-    for (const bucket of user.buckets) days.push({ userId, day: bucket.day, turnoverMinor: bucket.turnoverMinor, betCount: bucket.betCount });
-    if (user.betCount > 0) totals.push({ userId, turnoverMinor: user.lifetime.turnoverMinor, betCount: user.lifetime.betCount });
+    for (const bucket of user.buckets)
+      days.push({ userId, day: bucket.day, turnoverMinor: bucket.turnoverMinor, betCount: bucket.betCount });
+    if (user.betCount > 0)
+      totals.push({ userId, turnoverMinor: user.lifetime.turnoverMinor, betCount: user.lifetime.betCount });
     const previous = stored.get(userId);
     const fromLevel = previous?.state.level ?? 0;
     // seq and changedAtMs are bookkeeping of when rows were written, not part of the decision.
@@ -153,11 +192,30 @@ async function replayPage(
     if (fromLevel !== user.state.level) moves.push({ userId, fromLevel, toLevel: user.state.level });
     const seq = (previous?.state.seq ?? 0) + 1;
     const atMs = Math.max(nowMs, previous?.state.changedAtMs ?? 0);
-    states.push({ userId, state: { ...user.state, seq, changedAtMs: Math.max(user.state.changedAtMs, atMs) }, ladderVersion: version });
-    const change = { seq, atMs, reason: 'replay', fromLevel, toLevel: user.state.level, detail: null, cause: { kind: 'replay' as const, ladderVersion: version } };
+    states.push({
+      userId,
+      state: { ...user.state, seq, changedAtMs: Math.max(user.state.changedAtMs, atMs) },
+      ladderVersion: version,
+    });
+    const change = {
+      seq,
+      atMs,
+      reason: 'replay',
+      fromLevel,
+      toLevel: user.state.level,
+      detail: null,
+      cause: { kind: 'replay' as const, ladderVersion: version },
+    };
     history.push({ userId, ...change, ladderVersion: version });
     if (fromLevel !== user.state.level) {
-      outbox.push(vipChangedWireRecord(deps.vipChangesTopic, userId, { ...change, cause: { replay: true, ruleVersion: version } }, version));
+      outbox.push(
+        vipChangedWireRecord(
+          deps.vipChangesTopic,
+          userId,
+          { ...change, cause: { replay: true, ruleVersion: version } },
+          version,
+        ),
+      );
     }
   }
   if (!options.dryRun) {

@@ -25,16 +25,28 @@ export interface ReviewPageResult {
 }
 
 /** Reviews one page of due users at `nowMs` in one transaction. */
-export async function reviewDuePage(deps: ReviewDependencies, nowMs: number, pageSize: number): Promise<ReviewPageResult> {
+export async function reviewDuePage(
+  deps: ReviewDependencies,
+  nowMs: number,
+  pageSize: number,
+): Promise<ReviewPageResult> {
   const outcome = await deps.store.transaction(async (session) => {
     const { ladder, version } = await deps.ladders.current(session.ladders);
     const due = await session.vipStates.dueForReview(nowMs, pageSize);
-    if (due.length === 0) return { examined: 0, states: [] as StoredVipState[], history: [] as VipHistoryRow[], outbox: [] as OutboxRecord[], ladder };
+    if (due.length === 0)
+      return {
+        examined: 0,
+        states: [] as StoredVipState[],
+        history: [] as VipHistoryRow[],
+        outbox: [] as OutboxRecord[],
+        ladder,
+      };
     const stored = await session.vipStates.getMany(due);
     const windowMax = Math.max(...deps.windowDays);
     let earliestDay = dayNumberOf(nowMs, ladder.timeZone);
     for (const row of stored.values()) {
-      if (row.state.nextReviewMs !== null) earliestDay = Math.min(earliestDay, dayNumberOf(row.state.nextReviewMs, ladder.timeZone) - 1);
+      if (row.state.nextReviewMs !== null)
+        earliestDay = Math.min(earliestDay, dayNumberOf(row.state.nextReviewMs, ladder.timeZone) - 1);
     }
     const inputs = await loadMetricInputs(session, due, earliestDay - windowMax);
     const states: StoredVipState[] = [];
@@ -45,7 +57,12 @@ export async function reviewDuePage(deps: ReviewDependencies, nowMs: number, pag
       const input = inputs.get(userId);
       if (row === undefined || input === undefined) continue;
       const aligned = alignToLadder(row.state, ladder, nowMs);
-      const review = decideOnReview(aligned.state, metricsAsOfReader(input.buckets, input.lifetime, ladder.timeZone, deps.windowDays), ladder, nowMs);
+      const review = decideOnReview(
+        aligned.state,
+        metricsAsOfReader(input.buckets, input.lifetime, ladder.timeZone, deps.windowDays),
+        ladder,
+        nowMs,
+      );
       const changes = [...aligned.changes, ...review.changes];
       states.push({ userId, state: review.state, ladderVersion: version });
       for (const change of changes) {
@@ -57,7 +74,8 @@ export async function reviewDuePage(deps: ReviewDependencies, nowMs: number, pag
     await session.vipHistory.append(history);
     const changes = new UserChangeSet();
     for (const row of history) if (row.fromLevel !== row.toLevel) changes.add(row.userId, 'vip.level');
-    if (deps.afterApply !== undefined && changes.size > 0) outbox.push(...(await deps.afterApply(session, changes.toMap(), nowMs)));
+    if (deps.afterApply !== undefined && changes.size > 0)
+      outbox.push(...(await deps.afterApply(session, changes.toMap(), nowMs)));
     await session.outbox.append(outbox, nowMs);
     return { examined: due.length, states, history, outbox, ladder };
   });
@@ -74,7 +92,12 @@ export async function reviewDuePage(deps: ReviewDependencies, nowMs: number, pag
 }
 
 /** Reviews every user due at `nowMs`, page by page, at most `pagesMax` pages per call. */
-export async function reviewAllDue(deps: ReviewDependencies, nowMs: number, pageSize = 500, pagesMax = 1_000): Promise<ReviewPageResult & { complete: boolean }> {
+export async function reviewAllDue(
+  deps: ReviewDependencies,
+  nowMs: number,
+  pageSize = 500,
+  pagesMax = 1_000,
+): Promise<ReviewPageResult & { complete: boolean }> {
   let examined = 0;
   let changed = 0;
   let levelChanges = 0;

@@ -40,7 +40,11 @@ export async function currentLadder(deps: VipAdminDependencies): Promise<Current
 }
 
 /** Validates and stores a new ladder version; refusals name the JSON path at fault. */
-export async function putLadder(deps: VipAdminDependencies, document: unknown, actor: string): Promise<Result<CurrentLadder>> {
+export async function putLadder(
+  deps: VipAdminDependencies,
+  document: unknown,
+  actor: string,
+): Promise<Result<CurrentLadder>> {
   const valid = validateLadder(document, { windowDays: deps.windowDays });
   if (!valid.ok) return valid;
   const policies = validateLadderPolicies(valid.value);
@@ -55,7 +59,11 @@ export async function putLadder(deps: VipAdminDependencies, document: unknown, a
   return accept(deps.ladders.parse(stored, document));
 }
 
-export async function ladderVersions(deps: VipAdminDependencies, cursor: string | null, limit: number): Promise<Page<DocumentVersion>> {
+export async function ladderVersions(
+  deps: VipAdminDependencies,
+  cursor: string | null,
+  limit: number,
+): Promise<Page<DocumentVersion>> {
   return deps.store.ladders.list(cursor, limit);
 }
 
@@ -66,7 +74,13 @@ export interface UserView {
 }
 
 /** Metrics of one user as of `nowMs` (today's zone day included). */
-async function metricsNowOf(session: StoreSession, userId: UserId, ladder: CurrentLadder, windowDays: readonly number[], nowMs: number) {
+async function metricsNowOf(
+  session: StoreSession,
+  userId: UserId,
+  ladder: CurrentLadder,
+  windowDays: readonly number[],
+  nowMs: number,
+) {
   const today = dayNumberOf(nowMs, ladder.ladder.timeZone);
   const inputs = await loadMetricInputs(session, [userId], today - Math.max(...windowDays) - 1);
   const input = inputs.get(userId) ?? { buckets: [], lifetime: { turnoverMinor: 0n, betCount: 0 } };
@@ -86,7 +100,10 @@ export async function userView(deps: VipAdminDependencies, userId: UserId): Prom
   }
   if (vip === null) {
     const stored = (await deps.store.vipStates.getMany([userId])).get(userId);
-    vip = cachedStatusOf(stored ?? { userId, state: initialVipState(user.registeredAtMs ?? 0), ladderVersion: ladder.version }, ladder.ladder);
+    vip = cachedStatusOf(
+      stored ?? { userId, state: initialVipState(user.registeredAtMs ?? 0), ladderVersion: ladder.version },
+      ladder.ladder,
+    );
   }
   const { metrics } = await metricsNowOf(deps.store, userId, ladder, deps.windowDays, deps.clock.nowMs());
   return { user, vip, metrics };
@@ -103,67 +120,121 @@ export function wireMetrics(metrics: MetricValues, windowDays: readonly number[]
   return wire;
 }
 
-export async function vipHistory(deps: VipAdminDependencies, userId: UserId, cursor: string | null, limit: number): Promise<Page<VipHistoryRow> | null> {
+export async function vipHistory(
+  deps: VipAdminDependencies,
+  userId: UserId,
+  cursor: string | null,
+  limit: number,
+): Promise<Page<VipHistoryRow> | null> {
   const user = (await deps.store.users.getMany([userId])).get(userId);
   if (user === undefined) return null;
   return deps.store.vipHistory.pageForUser(userId, cursor, limit);
 }
 
-export async function explainUser(deps: VipAdminDependencies, userId: UserId): Promise<{ explanation: VipExplanation; metrics: MetricValues } | null> {
+export async function explainUser(
+  deps: VipAdminDependencies,
+  userId: UserId,
+): Promise<{ explanation: VipExplanation; metrics: MetricValues } | null> {
   const user = (await deps.store.users.getMany([userId])).get(userId);
   if (user === undefined) return null;
   const nowMs = deps.clock.nowMs();
   const ladder = await currentLadder(deps);
   const stored = (await deps.store.vipStates.getMany([userId])).get(userId);
   const { metrics, input } = await metricsNowOf(deps.store, userId, ladder, deps.windowDays, nowMs);
-  let state: VipState = alignToLadder(stored?.state ?? initialVipState(user.registeredAtMs ?? nowMs), ladder.ladder, nowMs).state;
+  let state: VipState = alignToLadder(
+    stored?.state ?? initialVipState(user.registeredAtMs ?? nowMs),
+    ladder.ladder,
+    nowMs,
+  ).state;
   // Explain the state as it stands now: a boundary already passed but not yet ticked is applied in memory.
   if (isReviewDue(state, ladder.ladder, nowMs)) {
-    state = decideOnReview(state, metricsAsOfReader(input.buckets, input.lifetime, ladder.ladder.timeZone, deps.windowDays), ladder.ladder, nowMs).state;
+    state = decideOnReview(
+      state,
+      metricsAsOfReader(input.buckets, input.lifetime, ladder.ladder.timeZone, deps.windowDays),
+      ladder.ladder,
+      nowMs,
+    ).state;
   }
   return { explanation: explainVip(state, metrics, ladder.ladder, nowMs), metrics };
 }
 
 export type OverrideRequest =
-  | { readonly kind: 'set' | 'floor'; readonly level: number; readonly reason: string; readonly actor: string; readonly expiresAtMs: number | null }
+  | {
+      readonly kind: 'set' | 'floor';
+      readonly level: number;
+      readonly reason: string;
+      readonly actor: string;
+      readonly expiresAtMs: number | null;
+    }
   | { readonly kind: 'freeze'; readonly reason: string; readonly actor: string; readonly expiresAtMs: number | null }
   | { readonly kind: 'none'; readonly reason: string; readonly actor: string };
 
 /** Places, replaces or removes (`none`) a manual override; a refusal changes nothing. */
-export async function setOverride(deps: VipAdminDependencies, userId: UserId, request: OverrideRequest): Promise<Result<CachedVipStatus>> {
+export async function setOverride(
+  deps: VipAdminDependencies,
+  userId: UserId,
+  request: OverrideRequest,
+): Promise<Result<CachedVipStatus>> {
   const nowMs = deps.clock.nowMs();
-  const outcome = await deps.store.transaction(async (session): Promise<Result<{ status: CachedVipStatus; ladder: CurrentLadder; row: { userId: UserId; state: VipState; ladderVersion: number } }>> => {
-    const user = (await session.users.getMany([userId])).get(userId);
-    if (user === undefined) return refuse('user_unknown', `user ${userId} is not known`);
-    const ladder = await deps.ladders.current(session.ladders);
-    const stored = (await session.vipStates.getMany([userId])).get(userId);
-    const { metrics, input } = await metricsNowOf(session, userId, ladder, deps.windowDays, nowMs);
-    const aligned = alignToLadder(stored?.state ?? initialVipState(user.registeredAtMs ?? nowMs), ladder.ladder, nowMs);
-    let state = aligned.state;
-    const changes = [...aligned.changes];
-    if (isReviewDue(state, ladder.ladder, nowMs)) {
-      const review = decideOnReview(state, metricsAsOfReader(input.buckets, input.lifetime, ladder.ladder.timeZone, deps.windowDays), ladder.ladder, nowMs);
-      state = review.state;
-      changes.push(...review.changes);
-    }
-    const plan =
-      request.kind === 'none'
-        ? decideOverrideRemoval(state, { actor: request.actor, reason: request.reason }, metrics, ladder.ladder, nowMs)
-        : decideOverride(state, request, metrics, ladder.ladder, nowMs);
-    if (!plan.ok) return plan;
-    changes.push(...plan.value.changes);
-    const row = { userId, state: plan.value.state, ladderVersion: ladder.version };
-    await session.vipStates.upsertMany([row], nowMs);
-    await session.vipHistory.append(changes.map((change) => historyRowOf(userId, change, ladder.version)));
-    const outbox = changes.filter(changesLevel).map((change) => vipChangedRecord(deps.vipChangesTopic, userId, change, ladder.version));
-    if (deps.afterApply !== undefined && changes.some(changesLevel)) {
-      const changeSet = new UserChangeSet();
-      changeSet.add(userId, 'vip.level');
-      outbox.push(...(await deps.afterApply(session, changeSet.toMap(), nowMs)));
-    }
-    await session.outbox.append(outbox, nowMs);
-    return accept({ status: cachedStatusOf(row, ladder.ladder), ladder, row });
-  });
+  const outcome = await deps.store.transaction(
+    async (
+      session,
+    ): Promise<
+      Result<{
+        status: CachedVipStatus;
+        ladder: CurrentLadder;
+        row: { userId: UserId; state: VipState; ladderVersion: number };
+      }>
+    > => {
+      const user = (await session.users.getMany([userId])).get(userId);
+      if (user === undefined) return refuse('user_unknown', `user ${userId} is not known`);
+      const ladder = await deps.ladders.current(session.ladders);
+      const stored = (await session.vipStates.getMany([userId])).get(userId);
+      const { metrics, input } = await metricsNowOf(session, userId, ladder, deps.windowDays, nowMs);
+      const aligned = alignToLadder(
+        stored?.state ?? initialVipState(user.registeredAtMs ?? nowMs),
+        ladder.ladder,
+        nowMs,
+      );
+      let state = aligned.state;
+      const changes = [...aligned.changes];
+      if (isReviewDue(state, ladder.ladder, nowMs)) {
+        const review = decideOnReview(
+          state,
+          metricsAsOfReader(input.buckets, input.lifetime, ladder.ladder.timeZone, deps.windowDays),
+          ladder.ladder,
+          nowMs,
+        );
+        state = review.state;
+        changes.push(...review.changes);
+      }
+      const plan =
+        request.kind === 'none'
+          ? decideOverrideRemoval(
+              state,
+              { actor: request.actor, reason: request.reason },
+              metrics,
+              ladder.ladder,
+              nowMs,
+            )
+          : decideOverride(state, request, metrics, ladder.ladder, nowMs);
+      if (!plan.ok) return plan;
+      changes.push(...plan.value.changes);
+      const row = { userId, state: plan.value.state, ladderVersion: ladder.version };
+      await session.vipStates.upsertMany([row], nowMs);
+      await session.vipHistory.append(changes.map((change) => historyRowOf(userId, change, ladder.version)));
+      const outbox = changes
+        .filter(changesLevel)
+        .map((change) => vipChangedRecord(deps.vipChangesTopic, userId, change, ladder.version));
+      if (deps.afterApply !== undefined && changes.some(changesLevel)) {
+        const changeSet = new UserChangeSet();
+        changeSet.add(userId, 'vip.level');
+        outbox.push(...(await deps.afterApply(session, changeSet.toMap(), nowMs)));
+      }
+      await session.outbox.append(outbox, nowMs);
+      return accept({ status: cachedStatusOf(row, ladder.ladder), ladder, row });
+    },
+  );
   if (!outcome.ok) return outcome;
   try {
     await deps.cache.setMany(vipCacheEntries([outcome.value.row], outcome.value.ladder.ladder));

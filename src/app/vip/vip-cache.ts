@@ -31,6 +31,13 @@ export function cachedStatusOf(row: StoredVipState, ladder: Ladder): CachedVipSt
   };
 }
 
-export function vipCacheEntries(rows: readonly StoredVipState[], ladder: Ladder): { key: string; value: string; ttlMs: number }[] {
-  return rows.map((row) => ({ key: vipCacheKey(row.userId), value: JSON.stringify(cachedStatusOf(row, ladder)), ttlMs: vipCacheTtlMs }));
+export function vipCacheEntries(
+  rows: readonly StoredVipState[],
+  ladder: Ladder,
+): { key: string; value: string; ttlMs: number }[] {
+  return rows.map((row) => ({
+    key: vipCacheKey(row.userId),
+    value: JSON.stringify(cachedStatusOf(row, ladder)),
+    ttlMs: vipCacheTtlMs,
+  }));
 }

@@ -10,8 +10,14 @@ import { isPinned, type VipChange, type VipState } from './vip-state.ts';
 export function evolveVip(state: VipState, change: VipChange, ladder: Ladder): VipState {
   invariant(change.seq === state.seq + 1, `change seq ${change.seq} does not follow ${state.seq}`);
   invariant(change.fromLevel === state.level, `change from level ${change.fromLevel} applied at level ${state.level}`);
-  invariant(change.atMs >= state.changedAtMs, `change at ${change.atMs} is before the previous change at ${state.changedAtMs}`);
-  invariant(Number.isSafeInteger(change.toLevel) && change.toLevel >= 0 && change.toLevel <= topLevel(ladder), `level ${change.toLevel} is not on the ladder`);
+  invariant(
+    change.atMs >= state.changedAtMs,
+    `change at ${change.atMs} is before the previous change at ${state.changedAtMs}`,
+  );
+  invariant(
+    Number.isSafeInteger(change.toLevel) && change.toLevel >= 0 && change.toLevel <= topLevel(ladder),
+    `level ${change.toLevel} is not on the ladder`,
+  );
   const atMs = change.atMs;
   const levelChanges = change.toLevel !== state.level;
   let { cycleStartMs, status, atRiskSinceMs, protectedUntilMs, override } = state;
@@ -28,7 +34,10 @@ export function evolveVip(state: VipState, change: VipChange, ladder: Ladder): V
       break;
     case 'ladder_changed':
       invariant(change.cause.kind === 'ladder_changed', 'ladder_changed rows carry the new top');
-      invariant(change.toLevel < state.level || change.cause.override !== state.override, 'ladder_changed rows change something');
+      invariant(
+        change.toLevel < state.level || change.cause.override !== state.override,
+        'ladder_changed rows change something',
+      );
       override = change.cause.override;
       break;
     case 'renewal':
@@ -39,7 +48,10 @@ export function evolveVip(state: VipState, change: VipChange, ladder: Ladder): V
       atRiskSinceMs = null;
       break;
     case 'at_risk':
-      invariant(!levelChanges && state.status === 'ok' && state.cycleStartMs !== null, 'at_risk starts from ok within a cycle');
+      invariant(
+        !levelChanges && state.status === 'ok' && state.cycleStartMs !== null,
+        'at_risk starts from ok within a cycle',
+      );
       status = 'at_risk';
       atRiskSinceMs = atMs;
       break;

@@ -5,7 +5,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explainVip } from './explain.ts';
 import { decideOverride } from './override.ts';
-import { dayMs, ladderFrom, metricsWith, promotedState, referenceLadderJson, referenceMetrics, units } from './test-support.ts';
+import {
+  dayMs,
+  ladderFrom,
+  metricsWith,
+  promotedState,
+  referenceLadderJson,
+  referenceMetrics,
+  units,
+} from './test-support.ts';
 import { initialVipState } from './vip-state.ts';
 
 const ladder = ladderFrom(referenceLadderJson());
@@ -24,13 +32,31 @@ void describe('explainVip', () => {
       deadlineMs: boundaryMs,
       deadlineKind: 'cycle',
       met: false,
-      metrics: [{ metric: 'turnover30d', kind: 'turnover', current: units(500), required: units(800), met: false, gap: units(300) }],
+      metrics: [
+        {
+          metric: 'turnover30d',
+          kind: 'turnover',
+          current: units(500),
+          required: units(800),
+          met: false,
+          gap: units(300),
+        },
+      ],
       ifJudgedNow: { reason: 'demotion', toLevel: 1, detail: 'one_down' },
     });
     assert.deepEqual(explanation.rise, {
       level: 3,
       name: 'Gold',
-      metrics: [{ metric: 'turnoverLifetime', kind: 'turnover', current: units(6000), required: units(20000), met: false, gap: units(14000) }],
+      metrics: [
+        {
+          metric: 'turnoverLifetime',
+          kind: 'turnover',
+          current: units(6000),
+          required: units(20000),
+          met: false,
+          gap: units(14000),
+        },
+      ],
       met: false,
       targetLevel: 2,
       blockedBy: null,
@@ -45,13 +71,24 @@ void describe('explainVip', () => {
 
   void test('given new-tier protection over the next boundary, when the keep is missed, then the basis is protection and a miss would hold', () => {
     const protecting = ladderFrom(referenceLadderJson({ newTierProtectionDays: 30 }));
-    const explanation = explainVip(promotedState(protecting, 2, promotedAtMs), referenceMetrics(1, 0), protecting, nowMs);
+    const explanation = explainVip(
+      promotedState(protecting, 2, promotedAtMs),
+      referenceMetrics(1, 0),
+      protecting,
+      nowMs,
+    );
     assert.equal(explanation.basis, 'protected');
     assert.deepEqual(explanation.keep?.ifJudgedNow, { reason: 'held', toLevel: 2, detail: 'protection' });
   });
 
   void test('given a set override, when explained, then the override is the basis, no keep runs and the rise is blocked', () => {
-    const placed = decideOverride(promotedState(ladder, 1, promotedAtMs), { kind: 'set', level: 3, reason: 'host', actor: 'ops', expiresAtMs: null }, referenceMetrics(0, 0), ladder, nowMs);
+    const placed = decideOverride(
+      promotedState(ladder, 1, promotedAtMs),
+      { kind: 'set', level: 3, reason: 'host', actor: 'ops', expiresAtMs: null },
+      referenceMetrics(0, 0),
+      ladder,
+      nowMs,
+    );
     assert.ok(placed.ok);
     const explanation = explainVip(placed.value.state, referenceMetrics(4, 4), ladder, nowMs);
     assert.equal(explanation.basis, 'override');

@@ -53,30 +53,35 @@ export interface VipExplanation {
 
 export function explainVip(state: VipState, metricsNow: MetricValues, ladder: Ladder, nowMs: number): VipExplanation {
   const current = levelAt(ladder, state.level);
-  const override = state.override !== null && (state.override.expiresAtMs === null || state.override.expiresAtMs > nowMs) ? state.override : null;
+  const override =
+    state.override !== null && (state.override.expiresAtMs === null || state.override.expiresAtMs > nowMs)
+      ? state.override
+      : null;
   const keepDue = nextKeepDue(state, ladder);
-  const keep = keepDue === null || current.keep === null || keepDue.kind === 'expiry'
-    ? null
-    : {
-      deadlineMs: keepDue.atMs,
-      deadlineKind: keepDue.kind,
-      met: requirementHolds(current.keep, metricsNow),
-      metrics: compareRequirement(current.keep, metricsNow),
-      ifJudgedNow: keepOutcome(state, ladder, metricsNow, keepDue.atMs),
-    };
+  const keep =
+    keepDue === null || current.keep === null || keepDue.kind === 'expiry'
+      ? null
+      : {
+          deadlineMs: keepDue.atMs,
+          deadlineKind: keepDue.kind,
+          met: requirementHolds(current.keep, metricsNow),
+          metrics: compareRequirement(current.keep, metricsNow),
+          ifJudgedNow: keepOutcome(state, ladder, metricsNow, keepDue.atMs),
+        };
 
   const next = state.level < topLevel(ladder) ? levelAt(ladder, state.level + 1) : null;
   const blockedBy = override === null || override.kind === 'floor' ? null : override.kind;
-  const rise = next === null
-    ? null
-    : {
-      level: next.level,
-      name: next.name,
-      metrics: next.promote === null ? null : compareRequirement(next.promote, metricsNow),
-      met: next.promote !== null && requirementHolds(next.promote, metricsNow),
-      targetLevel: promotionTarget(ladder, metricsNow, state.level),
-      blockedBy,
-    };
+  const rise =
+    next === null
+      ? null
+      : {
+          level: next.level,
+          name: next.name,
+          metrics: next.promote === null ? null : compareRequirement(next.promote, metricsNow),
+          met: next.promote !== null && requirementHolds(next.promote, metricsNow),
+          targetLevel: promotionTarget(ladder, metricsNow, state.level),
+          blockedBy,
+        };
 
   return {
     level: state.level,
@@ -91,7 +96,13 @@ export function explainVip(state: VipState, metricsNow: MetricValues, ladder: La
   };
 }
 
-function basisOf(state: VipState, override: VipOverride | null, metrics: MetricValues, ladder: Ladder, ifJudgedNow: KeepOutcome | null): VipBasis {
+function basisOf(
+  state: VipState,
+  override: VipOverride | null,
+  metrics: MetricValues,
+  ladder: Ladder,
+  ifJudgedNow: KeepOutcome | null,
+): VipBasis {
   if (override !== null && override.kind !== 'floor') return 'override';
   if (state.level === 0) return 'base';
   const current = levelAt(ladder, state.level);

@@ -19,12 +19,21 @@ function shrunkLadderJson(cycleDays: number): unknown {
 
 void describe('decideOnLadderChange', () => {
   void test('given a Platinum user with a Platinum floor, when the ladder shrinks to Silver at the top, then one row moves it to Silver and clamps the floor', () => {
-    const floored = decideOverride(promotedState(ladder, 4, promotedAtMs), { kind: 'floor', level: 4, reason: 'x', actor: 'ops', expiresAtMs: null }, referenceMetrics(0, 0), ladder, promotedAtMs + hourMs);
+    const floored = decideOverride(
+      promotedState(ladder, 4, promotedAtMs),
+      { kind: 'floor', level: 4, reason: 'x', actor: 'ops', expiresAtMs: null },
+      referenceMetrics(0, 0),
+      ladder,
+      promotedAtMs + hourMs,
+    );
     assert.ok(floored.ok);
     const shrunk = ladderFrom(shrunkLadderJson(30));
     const changedAtMs = promotedAtMs + 2 * hourMs;
     const plan = decideOnLadderChange(floored.value.state, shrunk, changedAtMs);
-    assert.deepEqual(plan.changes.map((change) => [change.reason, change.fromLevel, change.toLevel, change.atMs]), [['ladder_changed', 4, 2, changedAtMs]]);
+    assert.deepEqual(
+      plan.changes.map((change) => [change.reason, change.fromLevel, change.toLevel, change.atMs]),
+      [['ladder_changed', 4, 2, changedAtMs]],
+    );
     assert.ok(changesLevel(plan.changes[0]!));
     assert.equal(plan.state.override?.kind === 'floor' ? plan.state.override.level : null, 2);
   });

@@ -66,7 +66,10 @@ export function topLevel(ladder: Ladder): number {
 
 export function levelAt(ladder: Ladder, level: number): LadderLevel {
   const found = ladder.levels[level];
-  invariant(found !== undefined && found.level === level, `level ${level} is not on the ladder (top is ${topLevel(ladder)})`);
+  invariant(
+    found !== undefined && found.level === level,
+    `level ${level} is not on the ladder (top is ${topLevel(ladder)})`,
+  );
   return found;
 }
 
@@ -97,7 +100,8 @@ function refuseUnknownKeys(object: JsonObject, allowed: readonly string[], path:
     return bad('ladder_invalid', `unknown key ${quoted(extra)}; allowed: ${allowed.join(', ')}`, pointer(path, extra));
   }
   for (const key of keys) {
-    if (!allowed.includes(key)) return bad('ladder_invalid', `unknown key ${quoted(key)}; allowed: ${allowed.join(', ')}`, pointer(path, key));
+    if (!allowed.includes(key))
+      return bad('ladder_invalid', `unknown key ${quoted(key)}; allowed: ${allowed.join(', ')}`, pointer(path, key));
   }
   return null;
 }
@@ -123,12 +127,21 @@ export function validateLadder(json: unknown, options: { readonly windowDays: re
   if (!promotion.ok) return promotion;
   const demotion = validateDemotion(json['demotion']);
   if (!demotion.ok) return demotion;
-  return accept({ timeZone: timeZone.value, levels: levels.value, promotion: promotion.value, demotion: demotion.value });
+  return accept({
+    timeZone: timeZone.value,
+    levels: levels.value,
+    promotion: promotion.value,
+    demotion: demotion.value,
+  });
 }
 
 function validateTimeZone(value: unknown): Result<string> {
   if (typeof value !== 'string' || value.length === 0 || value.length > timeZoneLengthMax) {
-    return bad('ladder_timezone_invalid', `timezone must be an IANA time zone name such as "Asia/Shanghai"`, '/timezone');
+    return bad(
+      'ladder_timezone_invalid',
+      `timezone must be an IANA time zone name such as "Asia/Shanghai"`,
+      '/timezone',
+    );
   }
   const canonical = canonicalTimeZone(value);
   if (canonical === null) return bad('ladder_timezone_invalid', `unknown time zone ${quoted(value)}`, '/timezone');
@@ -136,8 +149,14 @@ function validateTimeZone(value: unknown): Result<string> {
 }
 
 function validateLevels(value: unknown, windowDays: readonly number[]): Result<LadderLevel[]> {
-  if (!Array.isArray(value) || value.length === 0) return bad('ladder_invalid', 'levels must be a non-empty array starting with level 0', '/levels');
-  if (value.length > ladderLevelCountMax) return bad('ladder_too_large', `a ladder has at most ${ladderLevelCountMax} levels, got ${value.length}`, '/levels');
+  if (!Array.isArray(value) || value.length === 0)
+    return bad('ladder_invalid', 'levels must be a non-empty array starting with level 0', '/levels');
+  if (value.length > ladderLevelCountMax)
+    return bad(
+      'ladder_too_large',
+      `a ladder has at most ${ladderLevelCountMax} levels, got ${value.length}`,
+      '/levels',
+    );
   const levels: LadderLevel[] = [];
   const levelByName = new Map<string, number>();
   /** The highest promote threshold seen so far per metric, and the level that set it. */
@@ -149,22 +168,29 @@ function validateLevels(value: unknown, windowDays: readonly number[]): Result<L
     const unknownKey = refuseUnknownKeys(entry, ['level', 'name', 'promote', 'keep', 'policy'], path);
     if (unknownKey !== null) return unknownKey;
     if (entry['level'] !== index) {
-      return bad('ladder_invalid', `levels must be numbered 0, 1, 2, ... in order: expected ${index}`, pointer(path, 'level'));
+      return bad(
+        'ladder_invalid',
+        `levels must be numbered 0, 1, 2, ... in order: expected ${index}`,
+        pointer(path, 'level'),
+      );
     }
     const name = entry['name'];
     if (typeof name !== 'string' || name.trim().length === 0 || name.length > levelNameLengthMax) {
       return bad('ladder_invalid', `name must be 1-${levelNameLengthMax} characters, not blank`, pointer(path, 'name'));
     }
     const sameName = levelByName.get(name);
-    if (sameName !== undefined) return bad('ladder_invalid', `name ${quoted(name)} is already used by level ${sameName}`, pointer(path, 'name'));
+    if (sameName !== undefined)
+      return bad('ladder_invalid', `name ${quoted(name)} is already used by level ${sameName}`, pointer(path, 'name'));
     levelByName.set(name, index);
 
     if (index === 0) {
       for (const key of ['promote', 'keep'] as const) {
-        if (key in entry) return bad('ladder_invalid', `level 0 is the base level: it has no ${key} requirement`, pointer(path, key));
+        if (key in entry)
+          return bad('ladder_invalid', `level 0 is the base level: it has no ${key} requirement`, pointer(path, key));
       }
     }
-    const promote = 'promote' in entry ? validateRequirement(entry['promote'], pointer(path, 'promote'), windowDays) : accept(null);
+    const promote =
+      'promote' in entry ? validateRequirement(entry['promote'], pointer(path, 'promote'), windowDays) : accept(null);
     if (!promote.ok) return promote;
     const keep = 'keep' in entry ? validateRequirement(entry['keep'], pointer(path, 'keep'), windowDays) : accept(null);
     if (!keep.ok) return keep;
@@ -172,49 +198,68 @@ function validateLevels(value: unknown, windowDays: readonly number[]): Result<L
     for (const threshold of promote.value ?? []) {
       const below = promoteFloor.get(threshold.metric);
       if (below !== undefined && compareMetricValues(threshold.minimum, below.minimum) < 0) {
-        return bad('ladder_threshold_order', `promote ${threshold.metric} must not be lower than level ${below.level}'s`, pointer(pointer(path, 'promote'), threshold.metric));
+        return bad(
+          'ladder_threshold_order',
+          `promote ${threshold.metric} must not be lower than level ${below.level}'s`,
+          pointer(pointer(path, 'promote'), threshold.metric),
+        );
       }
       promoteFloor.set(threshold.metric, { minimum: threshold.minimum, level: index });
     }
     for (const threshold of keep.value ?? []) {
       const promoteThreshold = promote.value?.find((candidate) => candidate.metric === threshold.metric);
       if (promoteThreshold !== undefined && compareMetricValues(threshold.minimum, promoteThreshold.minimum) > 0) {
-        return bad('ladder_threshold_order', `keep ${threshold.metric} must not be higher than promote ${threshold.metric} at the same level`, pointer(pointer(path, 'keep'), threshold.metric));
+        return bad(
+          'ladder_threshold_order',
+          `keep ${threshold.metric} must not be higher than promote ${threshold.metric} at the same level`,
+          pointer(pointer(path, 'keep'), threshold.metric),
+        );
       }
     }
-    const level: LadderLevel = 'policy' in entry
-      ? { level: index, name, promote: promote.value, keep: keep.value, policy: entry['policy'] }
-      : { level: index, name, promote: promote.value, keep: keep.value };
+    const level: LadderLevel =
+      'policy' in entry
+        ? { level: index, name, promote: promote.value, keep: keep.value, policy: entry['policy'] }
+        : { level: index, name, promote: promote.value, keep: keep.value };
     levels.push(level);
   }
   return accept(levels);
 }
 
 function validateRequirement(value: unknown, path: string, windowDays: readonly number[]): Result<Requirement> {
-  if (!isJsonObject(value)) return bad('ladder_invalid', 'a requirement must be a JSON object of metric thresholds', path);
+  if (!isJsonObject(value))
+    return bad('ladder_invalid', 'a requirement must be a JSON object of metric thresholds', path);
   const metrics = Object.keys(value);
   // An empty requirement holds for everyone; leaving the key out says what is meant.
-  if (metrics.length === 0) return bad('ladder_invalid', 'a requirement lists at least one metric; leave the key out for none', path);
-  if (metrics.length > requirementMetricCountMax) return bad('ladder_too_large', `a requirement lists at most ${requirementMetricCountMax} metrics`, path);
+  if (metrics.length === 0)
+    return bad('ladder_invalid', 'a requirement lists at least one metric; leave the key out for none', path);
+  if (metrics.length > requirementMetricCountMax)
+    return bad('ladder_too_large', `a requirement lists at most ${requirementMetricCountMax} metrics`, path);
   const thresholds: Threshold[] = [];
   for (const metric of metrics) {
     const metricPath = pointer(path, metric);
     const parsed = parseMetricName(metric, windowDays);
     // parseMetricName reads "turnover030d" as the 30-day window; only the canonical spelling
     // is accepted so the name matches the computed metrics exactly.
-    const canonical = parsed === null ? null : `${parsed.kind}${parsed.windowDays === null ? 'Lifetime' : `${parsed.windowDays}d`}`;
+    const canonical =
+      parsed === null ? null : `${parsed.kind}${parsed.windowDays === null ? 'Lifetime' : `${parsed.windowDays}d`}`;
     if (parsed === null || canonical !== metric) {
       const windows = windowDays.map((days) => `${days}d`).join(', ');
-      return bad('ladder_metric_unknown', `unknown metric ${quoted(metric)}: use turnoverLifetime, betCountLifetime, or turnover/betCount/activeDays with a window of ${windows}`, metricPath);
+      return bad(
+        'ladder_metric_unknown',
+        `unknown metric ${quoted(metric)}: use turnoverLifetime, betCountLifetime, or turnover/betCount/activeDays with a window of ${windows}`,
+        metricPath,
+      );
     }
     const raw = value[metric];
     if (parsed.kind === 'turnover') {
-      if (typeof raw !== 'string') return bad('ladder_threshold_invalid', `${metric} is an amount: a decimal string such as "10000"`, metricPath);
+      if (typeof raw !== 'string')
+        return bad('ladder_threshold_invalid', `${metric} is an amount: a decimal string such as "10000"`, metricPath);
       const amount = parseAmountMinor(raw, { allowZero: true, path: metricPath });
       if (!amount.ok) return bad('ladder_threshold_invalid', `${metric}: ${amount.message}`, metricPath);
       thresholds.push({ metric, kind: parsed.kind, minimum: amount.value });
     } else {
-      if (!integerIn(raw, 0, Number.MAX_SAFE_INTEGER)) return bad('ladder_threshold_invalid', `${metric} is a count: a non-negative integer`, metricPath);
+      if (!integerIn(raw, 0, Number.MAX_SAFE_INTEGER))
+        return bad('ladder_threshold_invalid', `${metric} is a count: a non-negative integer`, metricPath);
       thresholds.push({ metric, kind: parsed.kind, minimum: raw });
     }
   }
@@ -228,7 +273,11 @@ function validatePromotion(value: unknown): Result<Ladder['promotion']> {
   if (unknownKey !== null) return unknownKey;
   const maxSteps = value['maxStepsPerEvent'] ?? null;
   if (maxSteps !== null && !integerIn(maxSteps, 1, ladderLevelCountMax)) {
-    return bad('ladder_invalid', `maxStepsPerEvent must be null (no cap) or an integer from 1 to ${ladderLevelCountMax}`, '/promotion/maxStepsPerEvent');
+    return bad(
+      'ladder_invalid',
+      `maxStepsPerEvent must be null (no cap) or an integer from 1 to ${ladderLevelCountMax}`,
+      '/promotion/maxStepsPerEvent',
+    );
   }
   return accept({ maxStepsPerEvent: maxSteps });
 }
@@ -239,13 +288,18 @@ function validateDemotion(section: unknown): Result<Ladder['demotion']> {
   const unknownKey = refuseUnknownKeys(value, ['mode', 'cycleDays', 'graceDays', 'newTierProtectionDays'], '/demotion');
   if (unknownKey !== null) return unknownKey;
   const mode = value['mode'] ?? ladderDefaults.mode;
-  if (mode !== 'one_down' && mode !== 'recalc') return bad('ladder_invalid', 'mode must be "one_down" or "recalc"', '/demotion/mode');
+  if (mode !== 'one_down' && mode !== 'recalc')
+    return bad('ladder_invalid', 'mode must be "one_down" or "recalc"', '/demotion/mode');
   const days = { cycleDays: 0, graceDays: 0, newTierProtectionDays: 0 };
   for (const key of ['cycleDays', 'graceDays', 'newTierProtectionDays'] as const) {
     const raw = value[key] ?? ladderDefaults[key];
     const min = key === 'cycleDays' ? 1 : 0;
     if (!integerIn(raw, min, ladderDaysMax)) {
-      return bad('ladder_invalid', `${key} must be an integer from ${min} to ${ladderDaysMax}`, pointer('/demotion', key));
+      return bad(
+        'ladder_invalid',
+        `${key} must be an integer from ${min} to ${ladderDaysMax}`,
+        pointer('/demotion', key),
+      );
     }
     days[key] = raw;
   }

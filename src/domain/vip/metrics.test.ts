@@ -21,7 +21,10 @@ import { dayNumberOf } from './zone-day.ts';
 const windows = [1, 7, 30];
 const asOfDay = 20_000;
 
-function placeAll(bets: readonly { day: number; amountMinor: bigint }[]): { buckets: DayBucket[]; lifetime: LifetimeTotals } {
+function placeAll(bets: readonly { day: number; amountMinor: bigint }[]): {
+  buckets: DayBucket[];
+  lifetime: LifetimeTotals;
+} {
   let buckets: DayBucket[] = [];
   let lifetime = emptyLifetime;
   for (const bet of bets) {
@@ -71,24 +74,40 @@ void describe('computeMetrics', () => {
   });
 
   void test('given any bets and voids, when computed as of any day, then every metric equals a plain per-bet reference', () => {
-    const betArbitrary = fc.record({ day: fc.integer({ min: asOfDay - 40, max: asOfDay + 5 }), amountMinor: fc.bigInt({ min: 1n, max: 10n ** 12n }), voided: fc.boolean() });
-    fc.assert(fc.property(fc.array(betArbitrary, { maxLength: 60 }), fc.integer({ min: asOfDay - 10, max: asOfDay + 5 }), (bets, day) => {
-      let { buckets, lifetime } = placeAll(bets);
-      for (const bet of bets.filter((candidate) => candidate.voided)) {
-        buckets = applyBetDelta(buckets, bet.day, betVoidedDelta(bet.amountMinor));
-        lifetime = applyLifetimeDelta(lifetime, betVoidedDelta(bet.amountMinor));
-      }
-      const metrics = computeMetrics(buckets, lifetime, day, windows);
-      const live = bets.filter((bet) => !bet.voided && bet.day <= day);
-      assert.equal(metrics['turnoverLifetime'], live.reduce((sum, bet) => sum + bet.amountMinor, 0n));
-      assert.equal(metrics['betCountLifetime'], live.length);
-      for (const days of windows) {
-        const inWindow = live.filter((bet) => bet.day > day - days);
-        assert.equal(metrics[`turnover${days}d`], inWindow.reduce((sum, bet) => sum + bet.amountMinor, 0n));
-        assert.equal(metrics[`betCount${days}d`], inWindow.length);
-        assert.equal(metrics[`activeDays${days}d`], new Set(inWindow.map((bet) => bet.day)).size);
-      }
-    }));
+    const betArbitrary = fc.record({
+      day: fc.integer({ min: asOfDay - 40, max: asOfDay + 5 }),
+      amountMinor: fc.bigInt({ min: 1n, max: 10n ** 12n }),
+      voided: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(betArbitrary, { maxLength: 60 }),
+        fc.integer({ min: asOfDay - 10, max: asOfDay + 5 }),
+        (bets, day) => {
+          let { buckets, lifetime } = placeAll(bets);
+          for (const bet of bets.filter((candidate) => candidate.voided)) {
+            buckets = applyBetDelta(buckets, bet.day, betVoidedDelta(bet.amountMinor));
+            lifetime = applyLifetimeDelta(lifetime, betVoidedDelta(bet.amountMinor));
+          }
+          const metrics = computeMetrics(buckets, lifetime, day, windows);
+          const live = bets.filter((bet) => !bet.voided && bet.day <= day);
+          assert.equal(
+            metrics['turnoverLifetime'],
+            live.reduce((sum, bet) => sum + bet.amountMinor, 0n),
+          );
+          assert.equal(metrics['betCountLifetime'], live.length);
+          for (const days of windows) {
+            const inWindow = live.filter((bet) => bet.day > day - days);
+            assert.equal(
+              metrics[`turnover${days}d`],
+              inWindow.reduce((sum, bet) => sum + bet.amountMinor, 0n),
+            );
+            assert.equal(metrics[`betCount${days}d`], inWindow.length);
+            assert.equal(metrics[`activeDays${days}d`], new Set(inWindow.map((bet) => bet.day)).size);
+          }
+        },
+      ),
+    );
   });
 });
 

@@ -52,7 +52,7 @@ export function betVoidedDelta(amountMinor: bigint): MetricDelta {
 
 /** The bucket after a delta; `bucket` is the current bucket of `day`, if any. */
 export function applyDeltaToBucket(bucket: DayBucket | undefined, day: number, delta: MetricDelta): DayBucket {
-  invariant(bucket === undefined || bucket.day === day, 'delta applied to another day\'s bucket');
+  invariant(bucket === undefined || bucket.day === day, "delta applied to another day's bucket");
   const turnoverMinor = (bucket?.turnoverMinor ?? 0n) + delta.turnoverMinor;
   const betCount = (bucket?.betCount ?? 0) + delta.betCount;
   // A void without its bet, or applied twice, would go negative: the app's bet ledger is meant to prevent both.
@@ -83,7 +83,12 @@ export function applyLifetimeDelta(lifetime: LifetimeTotals, delta: MetricDelta)
  * every bucket; buckets after `asOfDay` are taken back out of it, so they must be present
  * (the app keeps at least every day after the oldest pending review).
  */
-export function computeMetrics(buckets: readonly DayBucket[], lifetime: LifetimeTotals, asOfDay: number, windowDays: readonly number[]): MetricValues {
+export function computeMetrics(
+  buckets: readonly DayBucket[],
+  lifetime: LifetimeTotals,
+  asOfDay: number,
+  windowDays: readonly number[],
+): MetricValues {
   invariant(buckets.length <= bucketCountMax, `more than ${bucketCountMax} day buckets`);
   invariant(Number.isSafeInteger(asOfDay), 'asOfDay must be an integer day number');
   const turnoverMinor = windowDays.map(() => 0n);
@@ -108,8 +113,14 @@ export function computeMetrics(buckets: readonly DayBucket[], lifetime: Lifetime
       if (bucket.betCount > 0) activeDays[index] = (activeDays[index] ?? 0) + 1;
     });
   }
-  invariant(lifetimeTurnoverMinor >= 0n && lifetimeBetCount >= 0, 'lifetime totals are smaller than the buckets they include');
-  const values: Record<string, MetricValue> = { turnoverLifetime: lifetimeTurnoverMinor, betCountLifetime: lifetimeBetCount };
+  invariant(
+    lifetimeTurnoverMinor >= 0n && lifetimeBetCount >= 0,
+    'lifetime totals are smaller than the buckets they include',
+  );
+  const values: Record<string, MetricValue> = {
+    turnoverLifetime: lifetimeTurnoverMinor,
+    betCountLifetime: lifetimeBetCount,
+  };
   windowDays.forEach((days, index) => {
     invariant(Number.isSafeInteger(days) && days > 0, `window of ${days} days`);
     values[`turnover${days}d`] = turnoverMinor[index] ?? 0n;

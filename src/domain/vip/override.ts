@@ -36,7 +36,10 @@ export function validateOverride(override: VipOverride, ladder: Ladder, nowMs: n
   if (!reason.ok) return reason;
   const actor = checkText(override.actor, 'actor', overrideActorLengthMax);
   if (!actor.ok) return actor;
-  if (override.kind !== 'freeze' && (!Number.isSafeInteger(override.level) || override.level < 0 || override.level > topLevel(ladder))) {
+  if (
+    override.kind !== 'freeze' &&
+    (!Number.isSafeInteger(override.level) || override.level < 0 || override.level > topLevel(ladder))
+  ) {
     return refuse('override_level_unknown', `level must be a level of the ladder, 0 to ${topLevel(ladder)}`, '/level');
   }
   // An override that is already over would be recorded and expire in the same breath.
@@ -51,12 +54,23 @@ export function validateOverride(override: VipOverride, ladder: Ladder, nowMs: n
  * the result is not pinned (a floor, possibly replacing a pin). Precondition as for bets:
  * nothing due at or before nowMs (see assertReadyAt).
  */
-export function decideOverride(state: VipState, override: VipOverride, metricsNow: MetricValues, ladder: Ladder, nowMs: number): Result<VipPlan> {
+export function decideOverride(
+  state: VipState,
+  override: VipOverride,
+  metricsNow: MetricValues,
+  ladder: Ladder,
+  nowMs: number,
+): Result<VipPlan> {
   const atMs = effectiveTimeMs(state, nowMs);
   const valid = validateOverride(override, ladder, atMs);
   if (!valid.ok) return valid;
   assertReadyAt(state, ladder, atMs);
-  const toLevel = override.kind === 'set' ? override.level : override.kind === 'floor' ? Math.max(state.level, override.level) : state.level;
+  const toLevel =
+    override.kind === 'set'
+      ? override.level
+      : override.kind === 'floor'
+        ? Math.max(state.level, override.level)
+        : state.level;
   const cause: VipCause = { kind: 'override', override };
   const draft = startDraft(state, ladder);
   record(draft, { atMs, reason: 'override', toLevel, cause });
@@ -69,16 +83,30 @@ export function decideOverride(state: VipState, override: VipOverride, metricsNo
  * order with the boundaries, using metrics as of the expiry; call it directly only when the
  * expiry is the next thing due. The rows are dated at the expiry, not at nowMs.
  */
-export function decideOverrideExpiry(state: VipState, metricsNow: MetricValues, ladder: Ladder, nowMs: number): VipPlan {
+export function decideOverrideExpiry(
+  state: VipState,
+  metricsNow: MetricValues,
+  ladder: Ladder,
+  nowMs: number,
+): VipPlan {
   const due = nextDue(state, ladder);
-  invariant(state.override !== null && due !== null && due.kind === 'expiry' && due.atMs <= nowMs, 'no override expiry is due');
+  invariant(
+    state.override !== null && due !== null && due.kind === 'expiry' && due.atMs <= nowMs,
+    'no override expiry is due',
+  );
   const draft = startDraft(state, ladder);
   endOverride(draft, metricsNow, effectiveTimeMs(state, due.atMs), 'expired');
   return finishDraft(draft);
 }
 
 /** An operator lifts the override early. Without an override this succeeds with no change ("already gone" is success). */
-export function decideOverrideRemoval(state: VipState, removal: OverrideRemoval, metricsNow: MetricValues, ladder: Ladder, nowMs: number): Result<VipPlan> {
+export function decideOverrideRemoval(
+  state: VipState,
+  removal: OverrideRemoval,
+  metricsNow: MetricValues,
+  ladder: Ladder,
+  nowMs: number,
+): Result<VipPlan> {
   const reason = checkText(removal.reason, 'reason', overrideReasonLengthMax);
   if (!reason.ok) return reason;
   const actor = checkText(removal.actor, 'actor', overrideActorLengthMax);
@@ -91,12 +119,23 @@ export function decideOverrideRemoval(state: VipState, removal: OverrideRemoval,
 }
 
 /** Ends the active override at `atMs` and evaluates promotion at once. */
-export function endOverride(draft: PlanDraft, metrics: MetricValues, atMs: number, ending: 'expired' | OverrideRemoval): void {
+export function endOverride(
+  draft: PlanDraft,
+  metrics: MetricValues,
+  atMs: number,
+  ending: 'expired' | OverrideRemoval,
+): void {
   const override = draft.state.override;
   invariant(override !== null, 'no override to end');
-  const cause: VipCause = ending === 'expired'
-    ? { kind: 'override_expired', override }
-    : { kind: 'override_removed', override, actor: ending.actor, reason: ending.reason };
-  record(draft, { atMs, reason: ending === 'expired' ? 'override_expired' : 'override_removed', toLevel: draft.state.level, cause });
+  const cause: VipCause =
+    ending === 'expired'
+      ? { kind: 'override_expired', override }
+      : { kind: 'override_removed', override, actor: ending.actor, reason: ending.reason };
+  record(draft, {
+    atMs,
+    reason: ending === 'expired' ? 'override_expired' : 'override_removed',
+    toLevel: draft.state.level,
+    cause,
+  });
   promoteIfEarned(draft, metrics, atMs, cause);
 }

@@ -58,6 +58,12 @@ export function effectiveTimeMs(state: VipState, requestedMs: number): number {
  * first whenever isReviewDue(state, ladder, t).
  */
 export function assertReadyAt(state: VipState, ladder: Ladder, atMs: number): void {
-  invariant(state.level <= topLevel(ladder), `level ${state.level} is above the ladder's top ${topLevel(ladder)}: call decideOnLadderChange first`);
-  invariant(!isReviewDue(state, ladder, atMs), `a review is due at ${nextDue(state, ladder)?.atMs} before ${atMs}: call decideOnReview up to ${atMs} first`);
+  invariant(
+    state.level <= topLevel(ladder),
+    `level ${state.level} is above the ladder's top ${topLevel(ladder)}: call decideOnLadderChange first`,
+  );
+  invariant(
+    !isReviewDue(state, ladder, atMs),
+    `a review is due at ${nextDue(state, ladder)?.atMs} before ${atMs}: call decideOnReview up to ${atMs} first`,
+  );
 }

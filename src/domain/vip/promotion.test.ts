@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { InvariantViolation } from '../assert.ts';
 import { decideOverride } from './override.ts';
 import { decideOnBet, promotionTarget } from './promotion.ts';
-import { dayMs, hourMs, ladderFrom, metricsWith, promotedState, referenceLadderJson, referenceMetrics, units } from './test-support.ts';
+import {
+  dayMs,
+  hourMs,
+  ladderFrom,
+  metricsWith,
+  promotedState,
+  referenceLadderJson,
+  referenceMetrics,
+  units,
+} from './test-support.ts';
 import { changesLevel, initialVipState, type VipOverride } from './vip-state.ts';
 
 const ladder = ladderFrom(referenceLadderJson());
@@ -20,7 +29,14 @@ void describe('decideOnBet', () => {
     assert.equal(plan.changes.length, 1);
     const change = plan.changes[0]!;
     assert.deepEqual(
-      { reason: change.reason, fromLevel: change.fromLevel, toLevel: change.toLevel, atMs: change.atMs, seq: change.seq, cause: change.cause },
+      {
+        reason: change.reason,
+        fromLevel: change.fromLevel,
+        toLevel: change.toLevel,
+        atMs: change.atMs,
+        seq: change.seq,
+        cause: change.cause,
+      },
       { reason: 'promotion', fromLevel: 0, toLevel: 2, atMs: betAtMs, seq: 1, cause },
     );
     assert.ok(changesLevel(change));
@@ -74,7 +90,13 @@ void describe('decideOnBet', () => {
   ];
   for (const [kind, override] of pins) {
     void test(`given a ${kind} override, when a bet earns Platinum, then nothing changes`, () => {
-      const placed = decideOverride(promotedState(ladder, 1, betAtMs), override, referenceMetrics(1, 1), ladder, betAtMs + hourMs);
+      const placed = decideOverride(
+        promotedState(ladder, 1, betAtMs),
+        override,
+        referenceMetrics(1, 1),
+        ladder,
+        betAtMs + hourMs,
+      );
       assert.ok(placed.ok);
       const plan = decideOnBet(placed.value.state, referenceMetrics(4, 4), ladder, betAtMs + 2 * hourMs, cause);
       assert.deepEqual(plan.changes, []);
@@ -83,7 +105,13 @@ void describe('decideOnBet', () => {
   }
 
   void test('given a floor override, when a bet earns a level above the floor, then the promotion happens', () => {
-    const placed = decideOverride(initialVipState(betAtMs), { kind: 'floor', level: 1, reason: 'test', actor: 'ops', expiresAtMs: null }, referenceMetrics(0, 0), ladder, betAtMs);
+    const placed = decideOverride(
+      initialVipState(betAtMs),
+      { kind: 'floor', level: 1, reason: 'test', actor: 'ops', expiresAtMs: null },
+      referenceMetrics(0, 0),
+      ladder,
+      betAtMs,
+    );
     assert.ok(placed.ok);
     const plan = decideOnBet(placed.value.state, referenceMetrics(3, 0), ladder, betAtMs + hourMs, cause);
     assert.equal(plan.state.level, 3);
@@ -99,6 +127,9 @@ void describe('decideOnBet', () => {
 
   void test('given a boundary that has passed unreviewed, when a bet after it is decided, then it is refused as a broken invariant', () => {
     const state = promotedState(ladder, 1, betAtMs);
-    assert.throws(() => decideOnBet(state, referenceMetrics(2, 0), ladder, betAtMs + 31 * dayMs, cause), InvariantViolation);
+    assert.throws(
+      () => decideOnBet(state, referenceMetrics(2, 0), ladder, betAtMs + 31 * dayMs, cause),
+      InvariantViolation,
+    );
   });
 });

@@ -40,7 +40,13 @@ export function promoteIfEarned(draft: PlanDraft, metrics: MetricValues, atMs: n
  * restart at the event time. Precondition: nothing is due at or before the event (see
  * assertReadyAt). A void never calls this: it cannot promote and never demotes mid-cycle.
  */
-export function decideOnBet(state: VipState, metricsNow: MetricValues, ladder: Ladder, eventTimeMs: number, cause: VipCause): VipPlan {
+export function decideOnBet(
+  state: VipState,
+  metricsNow: MetricValues,
+  ladder: Ladder,
+  eventTimeMs: number,
+  cause: VipCause,
+): VipPlan {
   const atMs = effectiveTimeMs(state, eventTimeMs);
   assertReadyAt(state, ladder, atMs);
   const draft = startDraft(state, ladder);

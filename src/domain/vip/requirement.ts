@@ -29,7 +29,10 @@ export interface MetricComparison {
 /** The value of a threshold's metric, asserting the metrics were computed for the same windows. */
 export function metricValueFor(threshold: Threshold, metrics: MetricValues): MetricValue {
   const value = metrics[threshold.metric];
-  invariant(value !== undefined, `metric ${threshold.metric} was not computed: the metric windows differ from the ladder's`);
+  invariant(
+    value !== undefined,
+    `metric ${threshold.metric} was not computed: the metric windows differ from the ladder's`,
+  );
   invariant(typeof value === typeof threshold.minimum, `metric ${threshold.metric} has the wrong kind of value`);
   return value;
 }

@@ -8,7 +8,16 @@ import type { Ladder } from './ladder.ts';
 import type { MetricValues } from './metrics.ts';
 import { decideOverride } from './override.ts';
 import { decideOnReview, reviewStepsMax } from './review.ts';
-import { dayMs, hourMs, ladderFrom, promotedState, referenceLadderJson, referenceMetrics, runDriver, units } from './test-support.ts';
+import {
+  dayMs,
+  hourMs,
+  ladderFrom,
+  promotedState,
+  referenceLadderJson,
+  referenceMetrics,
+  runDriver,
+  units,
+} from './test-support.ts';
 import { changesLevel, type VipChange, type VipState } from './vip-state.ts';
 
 const promotedAtMs = Date.UTC(2026, 0, 10, 15);
@@ -16,16 +25,32 @@ const promotedAtMs = Date.UTC(2026, 0, 10, 15);
 const boundaryMs = (k: number): number => Date.UTC(2026, 0, 10 + 30 * k);
 
 function summary(change: VipChange): unknown {
-  return { reason: change.reason, fromLevel: change.fromLevel, toLevel: change.toLevel, atMs: change.atMs, detail: change.detail };
+  return {
+    reason: change.reason,
+    fromLevel: change.fromLevel,
+    toLevel: change.toLevel,
+    atMs: change.atMs,
+    detail: change.detail,
+  };
 }
 
 /** Reviews with a constant metric reader and records the instants it was asked about. */
-function review(state: VipState, ladder: Ladder, nowMs: number, metrics: MetricValues): { plan: ReturnType<typeof decideOnReview>; askedMs: number[] } {
+function review(
+  state: VipState,
+  ladder: Ladder,
+  nowMs: number,
+  metrics: MetricValues,
+): { plan: ReturnType<typeof decideOnReview>; askedMs: number[] } {
   const askedMs: number[] = [];
-  const plan = decideOnReview(state, (atMs) => {
-    askedMs.push(atMs);
-    return metrics;
-  }, ladder, nowMs);
+  const plan = decideOnReview(
+    state,
+    (atMs) => {
+      askedMs.push(atMs);
+      return metrics;
+    },
+    ladder,
+    nowMs,
+  );
   return { plan, askedMs };
 }
 
@@ -44,7 +69,9 @@ void describe('decideOnReview at a cycle boundary', () => {
     const state = promotedState(ladder, 2, promotedAtMs);
     const { plan, askedMs } = review(state, ladder, boundaryMs(1) + hourMs, referenceMetrics(2, 2));
     assert.deepEqual(askedMs, [boundaryMs(1)]);
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'renewal', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: null }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'renewal', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: null },
+    ]);
     assert.equal(changesLevel(plan.changes[0]!), false);
     assert.equal(plan.state.cycleStartMs, boundaryMs(1));
     assert.equal(plan.state.levelSinceMs, promotedAtMs);
@@ -54,7 +81,9 @@ void describe('decideOnReview at a cycle boundary', () => {
   void test('given one_down and a Gold user who keeps nothing, when reviewed, then it goes down exactly one level at the boundary', () => {
     const state = promotedState(ladder, 3, promotedAtMs);
     const { plan } = review(state, ladder, boundaryMs(1), referenceMetrics(0, 0));
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(1), detail: 'one_down' }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(1), detail: 'one_down' },
+    ]);
     assert.equal(plan.state.levelSinceMs, boundaryMs(1));
     assert.equal(plan.state.nextReviewMs, boundaryMs(2));
   });
@@ -63,7 +92,9 @@ void describe('decideOnReview at a cycle boundary', () => {
     const recalc = ladderFrom(referenceLadderJson({ mode: 'recalc' }));
     const state = promotedState(recalc, 4, promotedAtMs);
     const toSilver = review(state, recalc, boundaryMs(1), referenceMetrics(0, 2)).plan;
-    assert.deepEqual(toSilver.changes.map(summary), [{ reason: 'demotion', fromLevel: 4, toLevel: 2, atMs: boundaryMs(1), detail: 'recalc' }]);
+    assert.deepEqual(toSilver.changes.map(summary), [
+      { reason: 'demotion', fromLevel: 4, toLevel: 2, atMs: boundaryMs(1), detail: 'recalc' },
+    ]);
     const toMember = review(state, recalc, boundaryMs(1), referenceMetrics(0, 0)).plan;
     assert.equal(toMember.state.level, 0);
     assert.equal(toMember.state.nextReviewMs, null);
@@ -90,26 +121,34 @@ void describe('decideOnReview with grace', () => {
   void test('given grace of 3 days, when the keep is missed, then the user is at_risk until 3 zone days later and keeps the level', () => {
     const state = promotedState(graceful, 2, promotedAtMs);
     const { plan } = review(state, graceful, boundaryMs(1), referenceMetrics(0, 0));
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'at_risk', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: null }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'at_risk', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: null },
+    ]);
     assert.equal(plan.state.status, 'at_risk');
     assert.equal(plan.state.atRiskSinceMs, boundaryMs(1));
     assert.equal(plan.state.nextReviewMs, graceEndMs);
   });
 
   void test('given at_risk, when the grace ends with the keep still missed, then it is demoted at the grace deadline, not given a second grace', () => {
-    const atRisk = review(promotedState(graceful, 2, promotedAtMs), graceful, boundaryMs(1), referenceMetrics(0, 0)).plan.state;
+    const atRisk = review(promotedState(graceful, 2, promotedAtMs), graceful, boundaryMs(1), referenceMetrics(0, 0))
+      .plan.state;
     assert.deepEqual(review(atRisk, graceful, graceEndMs - 1, referenceMetrics(0, 0)).plan.changes, []);
     const { plan, askedMs } = review(atRisk, graceful, graceEndMs, referenceMetrics(0, 0));
     assert.deepEqual(askedMs, [graceEndMs]);
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'demotion', fromLevel: 2, toLevel: 1, atMs: graceEndMs, detail: 'one_down' }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'demotion', fromLevel: 2, toLevel: 1, atMs: graceEndMs, detail: 'one_down' },
+    ]);
     assert.equal(plan.state.status, 'ok');
     assert.equal(plan.state.nextReviewMs, Date.UTC(2026, 0, 10 + 30 + 3 + 30));
   });
 
   void test('given at_risk, when the keep is met by the grace deadline, then it renews and the next cycle runs from the deadline', () => {
-    const atRisk = review(promotedState(graceful, 2, promotedAtMs), graceful, boundaryMs(1), referenceMetrics(0, 0)).plan.state;
+    const atRisk = review(promotedState(graceful, 2, promotedAtMs), graceful, boundaryMs(1), referenceMetrics(0, 0))
+      .plan.state;
     const { plan } = review(atRisk, graceful, graceEndMs, referenceMetrics(0, 2));
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'renewal', fromLevel: 2, toLevel: 2, atMs: graceEndMs, detail: null }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'renewal', fromLevel: 2, toLevel: 2, atMs: graceEndMs, detail: null },
+    ]);
     assert.equal(plan.state.status, 'ok');
     assert.equal(plan.state.atRiskSinceMs, null);
     assert.equal(plan.state.cycleStartMs, graceEndMs);
@@ -119,28 +158,53 @@ void describe('decideOnReview with grace', () => {
 void describe('decideOnReview guards', () => {
   void test('given a floor at Silver and recalc, when a Gold user keeps nothing, then it is demoted to the floor, not below', () => {
     const recalc = ladderFrom(referenceLadderJson({ mode: 'recalc' }));
-    const floored = decideOverride(promotedState(recalc, 3, promotedAtMs), { kind: 'floor', level: 2, reason: 'vip host', actor: 'ops', expiresAtMs: null }, referenceMetrics(0, 0), recalc, promotedAtMs + hourMs);
+    const floored = decideOverride(
+      promotedState(recalc, 3, promotedAtMs),
+      { kind: 'floor', level: 2, reason: 'vip host', actor: 'ops', expiresAtMs: null },
+      referenceMetrics(0, 0),
+      recalc,
+      promotedAtMs + hourMs,
+    );
     assert.ok(floored.ok);
     const { plan } = review(floored.value.state, recalc, boundaryMs(1), referenceMetrics(0, 0));
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(1), detail: 'recalc' }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(1), detail: 'recalc' },
+    ]);
   });
 
   void test('given a floor at the current level, when the keep is missed, then the level is held (floor) and the cycle restarts', () => {
     const ladder = ladderFrom(referenceLadderJson({ graceDays: 3 }));
-    const floored = decideOverride(promotedState(ladder, 2, promotedAtMs), { kind: 'floor', level: 2, reason: 'vip host', actor: 'ops', expiresAtMs: null }, referenceMetrics(0, 0), ladder, promotedAtMs + hourMs);
+    const floored = decideOverride(
+      promotedState(ladder, 2, promotedAtMs),
+      { kind: 'floor', level: 2, reason: 'vip host', actor: 'ops', expiresAtMs: null },
+      referenceMetrics(0, 0),
+      ladder,
+      promotedAtMs + hourMs,
+    );
     assert.ok(floored.ok);
     const { plan } = review(floored.value.state, ladder, boundaryMs(1), referenceMetrics(0, 0));
     // No grace either: a miss the floor absorbs puts nobody at risk.
-    assert.deepEqual(plan.changes.map(summary), [{ reason: 'held', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: 'floor' }]);
+    assert.deepEqual(plan.changes.map(summary), [
+      { reason: 'held', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: 'floor' },
+    ]);
     assert.equal(plan.state.cycleStartMs, boundaryMs(1));
   });
 
   void test('given a floor that expires exactly at the boundary, when reviewed, then the expiry comes first and the floor no longer holds', () => {
     const ladder = ladderFrom(referenceLadderJson());
-    const floored = decideOverride(promotedState(ladder, 2, promotedAtMs), { kind: 'floor', level: 2, reason: 'promo', actor: 'ops', expiresAtMs: boundaryMs(1) }, referenceMetrics(0, 0), ladder, promotedAtMs + hourMs);
+    const floored = decideOverride(
+      promotedState(ladder, 2, promotedAtMs),
+      { kind: 'floor', level: 2, reason: 'promo', actor: 'ops', expiresAtMs: boundaryMs(1) },
+      referenceMetrics(0, 0),
+      ladder,
+      promotedAtMs + hourMs,
+    );
     assert.ok(floored.ok);
     const { plan } = review(floored.value.state, ladder, boundaryMs(1), referenceMetrics(0, 0));
-    assert.deepEqual(plan.changes.map((change) => change.reason), ['override_expired', 'demotion']);
+    assert.deepEqual(
+      plan.changes.map((change) => change.reason),
+      ['override_expired', 'demotion'],
+    );
     assert.equal(plan.state.level, 1);
   });
 
@@ -148,9 +212,13 @@ void describe('decideOnReview guards', () => {
     const protecting = ladderFrom(referenceLadderJson({ newTierProtectionDays: 30 }));
     const state = promotedState(protecting, 2, promotedAtMs);
     const first = review(state, protecting, boundaryMs(1), referenceMetrics(0, 0)).plan;
-    assert.deepEqual(first.changes.map(summary), [{ reason: 'held', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: 'protection' }]);
+    assert.deepEqual(first.changes.map(summary), [
+      { reason: 'held', fromLevel: 2, toLevel: 2, atMs: boundaryMs(1), detail: 'protection' },
+    ]);
     const second = review(first.state, protecting, boundaryMs(2), referenceMetrics(0, 0)).plan;
-    assert.deepEqual(second.changes.map(summary), [{ reason: 'demotion', fromLevel: 2, toLevel: 1, atMs: boundaryMs(2), detail: 'one_down' }]);
+    assert.deepEqual(second.changes.map(summary), [
+      { reason: 'demotion', fromLevel: 2, toLevel: 1, atMs: boundaryMs(2), detail: 'one_down' },
+    ]);
   });
 });
 
@@ -166,7 +234,10 @@ void describe('decideOnReview catch-up', () => {
       { reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(2), detail: 'one_down' },
       { reason: 'demotion', fromLevel: 2, toLevel: 1, atMs: boundaryMs(3), detail: 'one_down' },
     ]);
-    assert.deepEqual(plan.changes.map((change) => change.seq), [state.seq + 1, state.seq + 2, state.seq + 3]);
+    assert.deepEqual(
+      plan.changes.map((change) => change.seq),
+      [state.seq + 1, state.seq + 2, state.seq + 3],
+    );
     assert.equal(plan.state.nextReviewMs, boundaryMs(4));
     assert.equal(plan.caughtUp, true);
   });
@@ -188,19 +259,36 @@ void describe('decideOnReview catch-up', () => {
 void describe('voids', () => {
   void test('given a Gold user whose qualifying bet is voided, when the scheduler looks mid-cycle, then nothing changes until the boundary demotes', () => {
     const ladder = ladderFrom(referenceLadderJson());
-    const run = runDriver([
-      { kind: 'bet', atMs: promotedAtMs, betId: '1', amountMinor: units(20000) },
-      { kind: 'void', atMs: promotedAtMs + dayMs, betId: '1' },
-      { kind: 'tick', atMs: promotedAtMs + 2 * dayMs },
-      { kind: 'tick', atMs: boundaryMs(1) - 1 },
-    ], ladder, promotedAtMs - dayMs);
+    const run = runDriver(
+      [
+        { kind: 'bet', atMs: promotedAtMs, betId: '1', amountMinor: units(20000) },
+        { kind: 'void', atMs: promotedAtMs + dayMs, betId: '1' },
+        { kind: 'tick', atMs: promotedAtMs + 2 * dayMs },
+        { kind: 'tick', atMs: boundaryMs(1) - 1 },
+      ],
+      ladder,
+      promotedAtMs - dayMs,
+    );
     assert.equal(run.state.level, 3);
-    assert.deepEqual(run.steps.flatMap((step) => step.plan.changes).map((change) => change.reason), ['promotion']);
-    const atBoundary = runDriver([
-      { kind: 'bet', atMs: promotedAtMs, betId: '1', amountMinor: units(20000) },
-      { kind: 'void', atMs: promotedAtMs + dayMs, betId: '1' },
-      { kind: 'tick', atMs: boundaryMs(1) },
-    ], ladder, promotedAtMs - dayMs);
-    assert.deepEqual(atBoundary.steps.flatMap((step) => step.plan.changes).map(summary).at(-1), { reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(1), detail: 'one_down' });
+    assert.deepEqual(
+      run.steps.flatMap((step) => step.plan.changes).map((change) => change.reason),
+      ['promotion'],
+    );
+    const atBoundary = runDriver(
+      [
+        { kind: 'bet', atMs: promotedAtMs, betId: '1', amountMinor: units(20000) },
+        { kind: 'void', atMs: promotedAtMs + dayMs, betId: '1' },
+        { kind: 'tick', atMs: boundaryMs(1) },
+      ],
+      ladder,
+      promotedAtMs - dayMs,
+    );
+    assert.deepEqual(
+      atBoundary.steps
+        .flatMap((step) => step.plan.changes)
+        .map(summary)
+        .at(-1),
+      { reason: 'demotion', fromLevel: 3, toLevel: 2, atMs: boundaryMs(1), detail: 'one_down' },
+    );
   });
 });

@@ -36,8 +36,16 @@ export interface VipReviewPlan extends VipPlan {
 /** Metrics over the zone days strictly before the day containing `atMs` (see metricsAsOfReader). */
 export type MetricsAsOf = (atMs: number) => MetricValues;
 
-export function decideOnReview(state: VipState, metricsAsOf: MetricsAsOf, ladder: Ladder, nowMs: number): VipReviewPlan {
-  invariant(state.level <= topLevel(ladder), `level ${state.level} is above the ladder's top: call decideOnLadderChange first`);
+export function decideOnReview(
+  state: VipState,
+  metricsAsOf: MetricsAsOf,
+  ladder: Ladder,
+  nowMs: number,
+): VipReviewPlan {
+  invariant(
+    state.level <= topLevel(ladder),
+    `level ${state.level} is above the ladder's top: call decideOnLadderChange first`,
+  );
   const draft = startDraft(state, ladder);
   for (let step = 0; ; step++) {
     const due = nextDue(draft.state, ladder);
@@ -51,12 +59,19 @@ export function decideOnReview(state: VipState, metricsAsOf: MetricsAsOf, ladder
       reviewKeep(draft, metricsAsOf(atMs), atMs, due);
     }
     const after = nextDue(draft.state, ladder);
-    invariant(after === null || after.atMs > due.atMs || (after.kind !== due.kind && after.atMs === due.atMs), 'a review step did not move the schedule forward');
+    invariant(
+      after === null || after.atMs > due.atMs || (after.kind !== due.kind && after.atMs === due.atMs),
+      'a review step did not move the schedule forward',
+    );
   }
 }
 
 function reviewKeep(draft: PlanDraft, metrics: MetricValues, atMs: number, due: Due): void {
-  const cause: VipCause = { kind: 'boundary', boundaryMs: due.atMs, deadline: due.kind === 'grace' ? 'grace' : 'cycle' };
+  const cause: VipCause = {
+    kind: 'boundary',
+    boundaryMs: due.atMs,
+    deadline: due.kind === 'grace' ? 'grace' : 'cycle',
+  };
   const outcome = keepOutcome(draft.state, draft.ladder, metrics, due.atMs);
   record(draft, { atMs, reason: outcome.reason, toLevel: outcome.toLevel, detail: outcome.detail, cause });
 }
@@ -70,14 +85,17 @@ export interface KeepOutcome {
 /** What judging the keep at `boundaryMs` with these metrics does; explain uses it to say what a miss would mean. */
 export function keepOutcome(state: VipState, ladder: Ladder, metrics: MetricValues, boundaryMs: number): KeepOutcome {
   const keep = levelAt(ladder, state.level).keep;
-  if (keep === null || requirementHolds(keep, metrics)) return { reason: 'renewal', toLevel: state.level, detail: null };
-  if (state.protectedUntilMs !== null && boundaryMs <= state.protectedUntilMs) return { reason: 'held', toLevel: state.level, detail: 'protection' };
+  if (keep === null || requirementHolds(keep, metrics))
+    return { reason: 'renewal', toLevel: state.level, detail: null };
+  if (state.protectedUntilMs !== null && boundaryMs <= state.protectedUntilMs)
+    return { reason: 'held', toLevel: state.level, detail: 'protection' };
   let target = ladder.demotion.mode === 'one_down' ? state.level - 1 : recalcTarget(ladder, metrics, state.level);
   // The floor counts only while active: an expiry at or before the boundary was handled first.
   const floor = state.override?.kind === 'floor' ? state.override.level : null;
   if (floor !== null && target < floor) target = floor;
   if (target >= state.level) return { reason: 'held', toLevel: state.level, detail: 'floor' };
-  if (ladder.demotion.graceDays > 0 && state.status === 'ok') return { reason: 'at_risk', toLevel: state.level, detail: null };
+  if (ladder.demotion.graceDays > 0 && state.status === 'ok')
+    return { reason: 'at_risk', toLevel: state.level, detail: null };
   return { reason: 'demotion', toLevel: target, detail: ladder.demotion.mode };
 }
 

@@ -50,7 +50,8 @@ export function hasKeepCycle(level: number, ladder: Ladder): boolean {
 export function nextDue(state: VipState, ladder: Ladder): Due | null {
   const keepDue = nextKeepDue(state, ladder);
   const expiresAtMs = state.override?.expiresAtMs ?? null;
-  if (expiresAtMs !== null && (keepDue === null || expiresAtMs <= keepDue.atMs)) return { kind: 'expiry', atMs: expiresAtMs };
+  if (expiresAtMs !== null && (keepDue === null || expiresAtMs <= keepDue.atMs))
+    return { kind: 'expiry', atMs: expiresAtMs };
   return keepDue;
 }
 

@@ -35,7 +35,11 @@ export function units(amount: number): bigint {
 }
 
 /** A five-level ladder with lifetime promote thresholds and 30-day keep thresholds. */
-export function referenceLadderJson(demotion: Record<string, unknown> = {}, promotion: Record<string, unknown> = {}, timezone = 'UTC'): unknown {
+export function referenceLadderJson(
+  demotion: Record<string, unknown> = {},
+  promotion: Record<string, unknown> = {},
+  timezone = 'UTC',
+): unknown {
   return {
     timezone,
     levels: [
@@ -62,7 +66,10 @@ export function ladderFrom(json: unknown, windowDays: readonly number[] = defaul
 }
 
 /** Every metric of the default windows at zero, with the given ones set. */
-export function metricsWith(values: Readonly<Record<string, MetricValue>> = {}, windowDays: readonly number[] = defaultWindowDays): MetricValues {
+export function metricsWith(
+  values: Readonly<Record<string, MetricValue>> = {},
+  windowDays: readonly number[] = defaultWindowDays,
+): MetricValues {
   const all: Record<string, MetricValue> = {};
   for (const name of allMetricNames(windowDays)) all[name] = name.startsWith('turnover') ? 0n : 0;
   for (const [name, value] of Object.entries(values)) {
@@ -82,7 +89,10 @@ export function referenceMetrics(promoteLevel: number, keepLevel: number): Metri
 
 /** A user promoted from level 0 to `level` by one bet at `atMs`. */
 export function promotedState(ladder: Ladder, level: number, atMs: number, sinceMs = atMs - dayMs): VipState {
-  const plan = decideOnBet(initialVipState(sinceMs), referenceMetrics(level, 0), ladder, atMs, { kind: 'bet', betId: '1' });
+  const plan = decideOnBet(initialVipState(sinceMs), referenceMetrics(level, 0), ladder, atMs, {
+    kind: 'bet',
+    betId: '1',
+  });
   invariant(plan.state.level === level, `fixture could not promote to ${level}`);
   return plan.state;
 }
@@ -109,7 +119,12 @@ export interface DriverRun {
 const catchUpCallsMax = 100;
 
 /** Plays one user's events in order the way the app layer does. */
-export function runDriver(events: readonly DriverEvent[], ladder: Ladder, startMs: number, windowDays: readonly number[] = defaultWindowDays): DriverRun {
+export function runDriver(
+  events: readonly DriverEvent[],
+  ladder: Ladder,
+  startMs: number,
+  windowDays: readonly number[] = defaultWindowDays,
+): DriverRun {
   let state = initialVipState(startMs);
   let buckets: DayBucket[] = [];
   let lifetime = emptyLifetime;

@@ -9,8 +9,20 @@
 
 /** `set` pins the level; `floor` bounds demotion from below and lifts to the floor at once; `freeze` pins the current level. */
 export type VipOverride =
-  | { readonly kind: 'set'; readonly level: number; readonly reason: string; readonly actor: string; readonly expiresAtMs: number | null }
-  | { readonly kind: 'floor'; readonly level: number; readonly reason: string; readonly actor: string; readonly expiresAtMs: number | null }
+  | {
+      readonly kind: 'set';
+      readonly level: number;
+      readonly reason: string;
+      readonly actor: string;
+      readonly expiresAtMs: number | null;
+    }
+  | {
+      readonly kind: 'floor';
+      readonly level: number;
+      readonly reason: string;
+      readonly actor: string;
+      readonly expiresAtMs: number | null;
+    }
   | { readonly kind: 'freeze'; readonly reason: string; readonly actor: string; readonly expiresAtMs: number | null };
 
 export type VipStatus = 'ok' | 'at_risk';
@@ -59,7 +71,12 @@ export type VipCause =
   | { readonly kind: 'boundary'; readonly boundaryMs: number; readonly deadline: 'cycle' | 'grace' }
   | { readonly kind: 'override'; readonly override: VipOverride }
   | { readonly kind: 'override_expired'; readonly override: VipOverride }
-  | { readonly kind: 'override_removed'; readonly override: VipOverride; readonly actor: string; readonly reason: string }
+  | {
+      readonly kind: 'override_removed';
+      readonly override: VipOverride;
+      readonly actor: string;
+      readonly reason: string;
+    }
   /** The active ladder lost levels; `override` is the override after clamping to the new top. */
   | { readonly kind: 'ladder_changed'; readonly topLevel: number; readonly override: VipOverride | null };
 

@@ -8,20 +8,35 @@ import { canonicalTimeZone, dayNumberOf, startOfDayMs } from './zone-day.ts';
 
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;
-const zones = ['UTC', 'Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Pacific/Kiritimati'];
+const zones = [
+  'UTC',
+  'Asia/Shanghai',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Santiago',
+  'Australia/Lord_Howe',
+  'Pacific/Kiritimati',
+];
 
 /** The zone's calendar date read with a formatter of the test's own, as a day number. */
 function intlDayNumber(epochMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(epochMs);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(epochMs);
   const field = (type: string): number => Number(parts.find((part) => part.type === type)!.value);
   return Date.UTC(field('year'), field('month') - 1, field('day')) / dayMs;
 }
 
 void describe('dayNumberOf', () => {
   void test('given Asia/Shanghai (UTC+8, no DST), when an instant is read, then its day is the UTC day of the instant plus 8 hours', () => {
-    fc.assert(fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (epochMs) => {
-      assert.equal(dayNumberOf(epochMs, 'Asia/Shanghai'), Math.floor((epochMs + 8 * hourMs) / dayMs));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), (epochMs) => {
+        assert.equal(dayNumberOf(epochMs, 'Asia/Shanghai'), Math.floor((epochMs + 8 * hourMs) / dayMs));
+      }),
+    );
   });
 
   void test('given Asia/Shanghai, when it is 23:59:59.999 and then 00:00 local, then the day number steps by one at local midnight', () => {
@@ -56,13 +71,20 @@ void describe('dayNumberOf', () => {
   });
 
   void test('given any zone and instant, when the day is computed (memo or not), then it matches Intl read directly and lies within [start(d), start(d+1))', () => {
-    fc.assert(fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2080, 0, 1) }), (zone, epochMs) => {
-      const day = dayNumberOf(epochMs, zone);
-      assert.equal(day, intlDayNumber(epochMs, zone));
-      assert.ok(startOfDayMs(day, zone) <= epochMs && epochMs < startOfDayMs(day + 1, zone));
-      assert.equal(dayNumberOf(startOfDayMs(day, zone), zone), day);
-      assert.equal(dayNumberOf(startOfDayMs(day, zone) - 1, zone), day - 1);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2080, 0, 1) }),
+        (zone, epochMs) => {
+          const day = dayNumberOf(epochMs, zone);
+          assert.equal(day, intlDayNumber(epochMs, zone));
+          assert.ok(startOfDayMs(day, zone) <= epochMs && epochMs < startOfDayMs(day + 1, zone));
+          assert.equal(dayNumberOf(startOfDayMs(day, zone), zone), day);
+          assert.equal(dayNumberOf(startOfDayMs(day, zone) - 1, zone), day - 1);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

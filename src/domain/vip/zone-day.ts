@@ -51,7 +51,10 @@ export function canonicalTimeZone(timeZone: string): string | null {
 function zoneCacheFor(timeZone: string): ZoneCache {
   const cached = zoneCaches.get(timeZone);
   if (cached !== undefined) return cached;
-  invariant(canonicalTimeZone(timeZone) !== null, `unknown time zone "${timeZone}" reached day arithmetic; ladders are validated first`);
+  invariant(
+    canonicalTimeZone(timeZone) !== null,
+    `unknown time zone "${timeZone}" reached day arithmetic; ladders are validated first`,
+  );
   const formatter = new Intl.DateTimeFormat('en-US', {
     timeZone,
     calendar: 'gregory',
@@ -73,12 +76,25 @@ function zoneCacheFor(timeZone: string): ZoneCache {
 function wallClockOf(epochMs: number, zone: ZoneCache): WallClock {
   const fields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const part of zone.formatter.formatToParts(epochMs)) {
-    if (part.type === 'year' || part.type === 'month' || part.type === 'day' || part.type === 'hour' || part.type === 'minute' || part.type === 'second') {
+    if (
+      part.type === 'year' ||
+      part.type === 'month' ||
+      part.type === 'day' ||
+      part.type === 'hour' ||
+      part.type === 'minute' ||
+      part.type === 'second'
+    ) {
       fields[part.type] = Number(part.value);
     }
   }
-  invariant(fields.year >= yearMin && fields.year <= yearMax, `instant ${epochMs} is outside the years ${yearMin}-${yearMax}`);
-  invariant(fields.month >= 1 && fields.day >= 1 && fields.hour < 24, `Intl returned an unreadable wall clock for ${epochMs}`);
+  invariant(
+    fields.year >= yearMin && fields.year <= yearMax,
+    `instant ${epochMs} is outside the years ${yearMin}-${yearMax}`,
+  );
+  invariant(
+    fields.month >= 1 && fields.day >= 1 && fields.hour < 24,
+    `Intl returned an unreadable wall clock for ${epochMs}`,
+  );
   return fields;
 }
 
@@ -109,7 +125,10 @@ function computeStartOfDayMs(dayNumber: number, zone: ZoneCache): number {
   // starts at the transition. Search for the first instant that belongs to the day.
   let beforeMs = localMidnightMs - searchHalfWidthMs;
   let atOrAfterMs = localMidnightMs + searchHalfWidthMs;
-  invariant(rawDayNumber(beforeMs, zone) < dayNumber && rawDayNumber(atOrAfterMs, zone) >= dayNumber, `cannot bracket the start of day ${dayNumber}`);
+  invariant(
+    rawDayNumber(beforeMs, zone) < dayNumber && rawDayNumber(atOrAfterMs, zone) >= dayNumber,
+    `cannot bracket the start of day ${dayNumber}`,
+  );
   for (let step = 0; atOrAfterMs - beforeMs > 1; step++) {
     invariant(step < searchStepsMax, `start of day ${dayNumber} not found in ${searchStepsMax} steps`);
     const middleMs = beforeMs + Math.floor((atOrAfterMs - beforeMs) / 2);
@@ -139,7 +158,8 @@ export function dayNumberOf(epochMs: number, timeZone: string): number {
   // A day is the interval [start(d), start(d+1)); checking the guess and its neighbours
   // against memoised starts is exact and avoids Intl on the hot path.
   for (const candidate of [guess, guess - 1, guess + 1]) {
-    if (startOfDayMs(candidate, timeZone) <= epochMs && epochMs < startOfDayMs(candidate + 1, timeZone)) return candidate;
+    if (startOfDayMs(candidate, timeZone) <= epochMs && epochMs < startOfDayMs(candidate + 1, timeZone))
+      return candidate;
   }
   zone.lastOffsetMs = offsetMs(epochMs, zone);
   return rawDayNumber(epochMs, zone);

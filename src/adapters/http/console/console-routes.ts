@@ -49,13 +49,15 @@ export function loadConsoleFiles(directory: string): Map<string, StaticFile> {
   let totalBytes = 0;
   const pending: { path: string; depth: number }[] = [{ path: directory, depth: 0 }];
   for (let visited = 0; pending.length > 0; visited++) {
-    if (visited > filesMax) throw new TiernetError('bound_exceeded', `console: more than ${filesMax} entries under ${directory}`);
+    if (visited > filesMax)
+      throw new TiernetError('bound_exceeded', `console: more than ${filesMax} entries under ${directory}`);
     const { path, depth } = pending.shift() as { path: string; depth: number };
     for (const name of readdirSync(path).sort()) {
       if (name.startsWith('.')) continue;
       const full = join(path, name);
       if (statSync(full).isDirectory()) {
-        if (depth + 1 > depthMax) throw new TiernetError('bound_exceeded', `console: ${full} is nested deeper than ${depthMax}`);
+        if (depth + 1 > depthMax)
+          throw new TiernetError('bound_exceeded', `console: ${full} is nested deeper than ${depthMax}`);
         pending.push({ path: full, depth: depth + 1 });
         continue;
       }
@@ -63,7 +65,11 @@ export function loadConsoleFiles(directory: string): Map<string, StaticFile> {
       if (contentType === undefined) continue;
       const body = readFileSync(full);
       totalBytes += body.length;
-      if (totalBytes > bytesMax || files.size >= filesMax) throw new TiernetError('bound_exceeded', `console: files under ${directory} exceed ${filesMax} files or ${bytesMax} bytes`);
+      if (totalBytes > bytesMax || files.size >= filesMax)
+        throw new TiernetError(
+          'bound_exceeded',
+          `console: files under ${directory} exceed ${filesMax} files or ${bytesMax} bytes`,
+        );
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
       files.set(relative(directory, full).split(sep).join('/'), { body, contentType, etag });
     }
@@ -82,7 +88,9 @@ export function consoleRoutes(options: ConsoleOptions = {}) {
 
     if (options.hints !== undefined) {
       const hints = JSON.stringify(options.hints);
-      app.get('/console/demo.json', hidden, async (_request, reply) => reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(hints));
+      app.get('/console/demo.json', hidden, async (_request, reply) =>
+        reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(hints),
+      );
     }
 
     app.get('/console/*', hidden, async (request, reply) => {

@@ -10,7 +10,9 @@ export const eventsPerRequestMax = 5_000;
 const ItemResult = Type.Object({
   index: Type.Integer(),
   status: Type.Union([Type.Literal('applied'), Type.Literal('duplicate'), Type.Literal('rejected')]),
-  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), path: Type.Optional(Type.String()) })),
+  error: Type.Optional(
+    Type.Object({ code: Type.String(), message: Type.String(), path: Type.Optional(Type.String()) }),
+  ),
 });
 
 export function eventRoutes(deps: { ingest: IngestDependencies; afterIngest: (stats: IngestStats) => void }) {
@@ -21,8 +23,15 @@ export function eventRoutes(deps: { ingest: IngestDependencies; afterIngest: (st
         schema: {
           tags: ['events'],
           summary: 'Apply a batch of events (same schema as the Kafka topics)',
-          body: Type.Object({ events: Type.Array(Type.Unknown(), { minItems: 1, maxItems: eventsPerRequestMax }) }, { additionalProperties: false }),
-          response: { 200: Type.Object({ results: Type.Array(ItemResult) }), 207: Type.Object({ results: Type.Array(ItemResult) }), ...problemResponses },
+          body: Type.Object(
+            { events: Type.Array(Type.Unknown(), { minItems: 1, maxItems: eventsPerRequestMax }) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({ results: Type.Array(ItemResult) }),
+            207: Type.Object({ results: Type.Array(ItemResult) }),
+            ...problemResponses,
+          },
         },
       },
       async (request, reply) => {
@@ -31,7 +40,13 @@ export function eventRoutes(deps: { ingest: IngestDependencies; afterIngest: (st
           request.body.events.map((value) => ({ input: { kind: 'json', value } })),
         );
         deps.afterIngest(stats);
-        const body = { results: results.map((result, index) => ({ index, status: result.status, ...(result.error ? { error: result.error } : {}) })) };
+        const body = {
+          results: results.map((result, index) => ({
+            index,
+            status: result.status,
+            ...(result.error ? { error: result.error } : {}),
+          })),
+        };
         return reply.code(stats.rejected > 0 ? 207 : 200).send(body);
       },
     );

@@ -8,7 +8,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { effectivePolicyToJson } from '../../../domain/policy/effective-policy.ts';
 import { parseId } from '../../../domain/ids.ts';
 import { isoTime } from '../../../app/outbox/messages.ts';
-import { decodeGroupCursor, decodeMemberCursor, encodeGroupCursor, encodeMemberCursor } from '../../../app/groups/group-cursors.ts';
+import {
+  decodeGroupCursor,
+  decodeMemberCursor,
+  encodeGroupCursor,
+  encodeMemberCursor,
+} from '../../../app/groups/group-cursors.ts';
 import { parseGroupId, type GroupInput } from '../../../app/groups/group-input.ts';
 import type { MaintenanceReport } from '../../../app/groups/group-maintenance.ts';
 import {
@@ -40,8 +45,12 @@ export interface GroupRouteDeps {
 const pageLimitDefault = 100;
 const pageLimitMax = 1_000;
 
-const GroupParams = Type.Object({ id: Type.String({ maxLength: 200, description: 'group id: 1-64 characters of [A-Za-z0-9_.:-]' }) });
-const UserParams = Type.Object({ id: Type.String({ maxLength: 40, description: 'user id: decimal string, 1 to 2^63-1' }) });
+const GroupParams = Type.Object({
+  id: Type.String({ maxLength: 200, description: 'group id: 1-64 characters of [A-Za-z0-9_.:-]' }),
+});
+const UserParams = Type.Object({
+  id: Type.String({ maxLength: 40, description: 'user id: decimal string, 1 to 2^63-1' }),
+});
 const PageQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageLimitMax, default: pageLimitDefault })),
@@ -49,14 +58,27 @@ const PageQuery = Type.Object({
 const Kind = Type.Union([Type.Literal('static'), Type.Literal('dynamic')]);
 const documentFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  rule: Type.Optional(Type.Unknown({ description: 'dynamic groups: the rule (DESIGN.md §4), validated with its JSON path' })),
-  policy: Type.Optional(Type.Unknown({ description: 'policy keys: rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.*' })),
+  rule: Type.Optional(
+    Type.Unknown({ description: 'dynamic groups: the rule (DESIGN.md §4), validated with its JSON path' }),
+  ),
+  policy: Type.Optional(
+    Type.Unknown({ description: 'policy keys: rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.*' }),
+  ),
   priority: Type.Optional(Type.Integer({ description: 'higher wins among groups for attributes.*; default 0' })),
 };
-const CreateBody = Type.Object({ id: Type.String({ maxLength: 200 }), kind: Kind, ...documentFields }, { additionalProperties: false });
+const CreateBody = Type.Object(
+  { id: Type.String({ maxLength: 200 }), kind: Kind, ...documentFields },
+  { additionalProperties: false },
+);
 const ReplaceBody = Type.Object({ kind: Type.Optional(Kind), ...documentFields }, { additionalProperties: false });
 const MembersBody = Type.Object(
-  { userIds: Type.Array(Type.Unknown(), { minItems: 1, maxItems: memberIdsPerRequestMax, description: 'user ids as decimal strings' }) },
+  {
+    userIds: Type.Array(Type.Unknown(), {
+      minItems: 1,
+      maxItems: memberIdsPerRequestMax,
+      description: 'user ids as decimal strings',
+    }),
+  },
   { additionalProperties: false },
 );
 const PreviewBody = Type.Object(
@@ -68,7 +90,8 @@ const PreviewBody = Type.Object(
 );
 
 const AttributeValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
-  description: 'as the policy key says: rebate.enabled a boolean, money keys 4-decimal strings, attributes.* a string, number or boolean',
+  description:
+    'as the policy key says: rebate.enabled a boolean, money keys 4-decimal strings, attributes.* a string, number or boolean',
 });
 // Documents the operator wrote, stored canonically and passed through: typed `unknown` for the
 // handlers, described as objects for OpenAPI readers.
@@ -85,7 +108,12 @@ const RuleDocument = Type.Unsafe<unknown>(
   ),
 );
 const PolicyDocument = Type.Unsafe<unknown>(
-  nullable(Type.Record(Type.String(), AttributeValue, { description: 'policy key -> value (rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.*); null: no policy' })),
+  nullable(
+    Type.Record(Type.String(), AttributeValue, {
+      description:
+        'policy key -> value (rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.*); null: no policy',
+    }),
+  ),
 );
 const Rebuild = Type.Object(
   {
@@ -140,8 +168,16 @@ const Member = Type.Object({
   ruleVersion: Type.Integer({ description: "the group's rule version when the user joined" }),
   since: Time,
 });
-const MembersAdded = Type.Object({ id: Type.String(), added: Type.Array(UserId, { description: 'users who joined, in id order' }), alreadyMembers: Type.Integer() });
-const MembersRemoved = Type.Object({ id: Type.String(), removed: Type.Array(UserId, { description: 'users who left, in id order' }), notMembers: Type.Integer() });
+const MembersAdded = Type.Object({
+  id: Type.String(),
+  added: Type.Array(UserId, { description: 'users who joined, in id order' }),
+  alreadyMembers: Type.Integer(),
+});
+const MembersRemoved = Type.Object({
+  id: Type.String(),
+  removed: Type.Array(UserId, { description: 'users who left, in id order' }),
+  notMembers: Type.Integer(),
+});
 const PolicySource = Type.Object({
   kind: Type.Union([Type.Literal('group'), Type.Literal('vip_level')]),
   id: Type.String({ description: 'group id, or the VIP level as a decimal string' }),
@@ -151,7 +187,9 @@ const EffectiveValue = Type.Object({
   value: AttributeValue,
   rule: Type.Union([Type.Literal('false_wins'), Type.Literal('lowest_wins'), Type.Literal('highest_priority_wins')]),
   source: nullable(PolicySource),
-  contributions: Type.Array(Type.Object({ source: PolicySource, value: AttributeValue }), { description: 'every source that set the key, in precedence order' }),
+  contributions: Type.Array(Type.Object({ source: PolicySource, value: AttributeValue }), {
+    description: 'every source that set the key, in precedence order',
+  }),
 });
 const UserPolicy = Type.Object({
   userId: UserId,
@@ -159,7 +197,8 @@ const UserPolicy = Type.Object({
   groups: Type.Array(Type.String()),
   policy: Type.Unsafe<ReturnType<typeof effectivePolicyToJson>>(
     Type.Record(Type.String(), nullable(EffectiveValue), {
-      description: 'every key (rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.* set by a source): the value in effect, or null when unset',
+      description:
+        'every key (rebate.enabled, rebate.maxPerSettlement, bet.maxAmount, attributes.* set by a source): the value in effect, or null when unset',
     }),
   ),
 });
@@ -178,13 +217,24 @@ function wireGroup(row: GroupRow): Static<typeof Group> {
     rebuild:
       row.rebuildAfterUserId === null
         ? null
-        : { pending: true as const, afterUserId: row.rebuildAfterUserId === '0' ? null : row.rebuildAfterUserId, joined: row.rebuildJoined, left: row.rebuildLeft },
+        : {
+            pending: true as const,
+            afterUserId: row.rebuildAfterUserId === '0' ? null : row.rebuildAfterUserId,
+            joined: row.rebuildJoined,
+            left: row.rebuildLeft,
+          },
   };
 }
 
 function wireMembership(report: MaintenanceReport | null): Static<typeof Membership> {
   if (report === null) return null;
-  return { usersExamined: report.kind === 'rebuild' ? report.users : 0, joined: report.joined, left: report.left, batches: report.batches, complete: report.complete };
+  return {
+    usersExamined: report.kind === 'rebuild' ? report.users : 0,
+    joined: report.joined,
+    left: report.left,
+    batches: report.batches,
+    complete: report.complete,
+  };
 }
 
 const groupIdOf = (input: string) => parseGroupId(input, '/params/id');
@@ -198,7 +248,14 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
   return async (app: HttpApp): Promise<void> => {
     app.get(
       '/v1/groups',
-      { schema: { tags: ['groups'], summary: 'Groups in id order', querystring: PageQuery, response: { 200: paged(Group), ...problemResponses } } },
+      {
+        schema: {
+          tags: ['groups'],
+          summary: 'Groups in id order',
+          querystring: PageQuery,
+          response: { 200: paged(Group), ...problemResponses },
+        },
+      },
       async (request, reply) => {
         let after: string | null = null;
         if (request.query.cursor !== undefined) {
@@ -208,7 +265,10 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         }
         const page = await listGroups(groups, after, request.query.limit ?? pageLimitDefault);
         const last = page.items.at(-1);
-        return { items: page.items.map(wireGroup), nextCursor: page.more && last !== undefined ? encodeGroupCursor(last.groupId) : null };
+        return {
+          items: page.items.map(wireGroup),
+          nextCursor: page.more && last !== undefined ? encodeGroupCursor(last.groupId) : null,
+        };
       },
     );
 
@@ -218,7 +278,8 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         schema: {
           tags: ['groups'],
           summary: 'Create a static or dynamic group',
-          description: 'A dynamic group is filled at once; 201 when its first fill finished in the request, 202 when it goes on in the background.',
+          description:
+            'A dynamic group is filled at once; 201 when its first fill finished in the request, 202 when it goes on in the background.',
           body: CreateBody,
           response: { 201: GroupChange, 202: GroupChange, ...problemResponses },
         },
@@ -231,7 +292,9 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         const created = await createGroup(groups, id.value, input);
         if (!created.ok) return sendProblem(reply, problemFromRefusal(created));
         const status = statusAfter(created.value.membership) === 202 ? 202 : 201;
-        return reply.code(status).send({ ...wireGroup(created.value.group), membership: wireMembership(created.value.membership) });
+        return reply
+          .code(status)
+          .send({ ...wireGroup(created.value.group), membership: wireMembership(created.value.membership) });
       },
     );
 
@@ -254,7 +317,14 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
 
     app.get(
       '/v1/groups/:id',
-      { schema: { tags: ['groups'], summary: 'A group, its member count and any pending rebuild', params: GroupParams, response: { 200: GroupDetails, ...problemResponses } } },
+      {
+        schema: {
+          tags: ['groups'],
+          summary: 'A group, its member count and any pending rebuild',
+          params: GroupParams,
+          response: { 200: GroupDetails, ...problemResponses },
+        },
+      },
       async (request, reply) => {
         const id = groupIdOf(request.params.id);
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
@@ -270,7 +340,8 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         schema: {
           tags: ['groups'],
           summary: 'Replace name, rule, policy and priority',
-          description: 'A changed rule bumps ruleVersion and re-evaluates every user: 200 when that finished in the request, 202 when it goes on in the background.',
+          description:
+            'A changed rule bumps ruleVersion and re-evaluates every user: 200 when that finished in the request, 202 when it goes on in the background.',
           params: GroupParams,
           body: ReplaceBody,
           response: { 200: GroupChange, 202: GroupChange, ...problemResponses },
@@ -283,8 +354,14 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         const replaced = await replaceGroup(groups, id.value, { kind, name, rule, policy, priority });
         if (!replaced.ok) return sendProblem(reply, problemFromRefusal(replaced));
         const { membership } = replaced.value;
-        if (membership !== null) request.log.info({ groupId: id.value, ruleVersion: replaced.value.group.ruleVersion, ...wireMembership(membership) }, 'group rule changed');
-        return reply.code(statusAfter(membership)).send({ ...wireGroup(replaced.value.group), membership: wireMembership(membership) });
+        if (membership !== null)
+          request.log.info(
+            { groupId: id.value, ruleVersion: replaced.value.group.ruleVersion, ...wireMembership(membership) },
+            'group rule changed',
+          );
+        return reply
+          .code(statusAfter(membership))
+          .send({ ...wireGroup(replaced.value.group), membership: wireMembership(membership) });
       },
     );
 
@@ -294,7 +371,8 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         schema: {
           tags: ['groups'],
           summary: 'Delete a group; each member leaves (group.left)',
-          description: 'The group is gone for every reader at once. 200 when every member left inside the request, 202 when the rest leave in the background.',
+          description:
+            'The group is gone for every reader at once. 200 when every member left inside the request, 202 when the rest leave in the background.',
           params: GroupParams,
           response: { 200: Deleted, 202: Deleted, ...problemResponses },
         },
@@ -304,13 +382,23 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const deleted = await deleteGroup(groups, id.value);
         if (!deleted.ok) return sendProblem(reply, problemFromRefusal(deleted));
-        return reply.code(statusAfter(deleted.value)).send({ id: id.value, deleted: true, left: deleted.value.left, complete: deleted.value.complete });
+        return reply
+          .code(statusAfter(deleted.value))
+          .send({ id: id.value, deleted: true, left: deleted.value.left, complete: deleted.value.complete });
       },
     );
 
     app.get(
       '/v1/groups/:id/members',
-      { schema: { tags: ['groups'], summary: 'Members in user id order', params: GroupParams, querystring: PageQuery, response: { 200: paged(Member), ...problemResponses } } },
+      {
+        schema: {
+          tags: ['groups'],
+          summary: 'Members in user id order',
+          params: GroupParams,
+          querystring: PageQuery,
+          response: { 200: paged(Member), ...problemResponses },
+        },
+      },
       async (request, reply) => {
         const id = groupIdOf(request.params.id);
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
@@ -324,7 +412,12 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         if (!page.ok) return sendProblem(reply, problemFromRefusal(page));
         const last = page.value.items.at(-1);
         return {
-          items: page.value.items.map((member) => ({ userId: member.userId, source: member.source, ruleVersion: member.ruleVersion, since: isoTime(member.sinceMs) })),
+          items: page.value.items.map((member) => ({
+            userId: member.userId,
+            source: member.source,
+            ruleVersion: member.ruleVersion,
+            since: isoTime(member.sinceMs),
+          })),
           nextCursor: page.value.more && last !== undefined ? encodeMemberCursor(id.value, last.userId) : null,
         };
       },
@@ -377,7 +470,8 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
       {
         schema: {
           tags: ['users'],
-          summary: "A user's effective policy: per key the value, its merge rule, the winning source and every contributor",
+          summary:
+            "A user's effective policy: per key the value, its merge rule, the winning source and every contributor",
           params: UserParams,
           response: { 200: UserPolicy, ...problemResponses },
         },
@@ -387,7 +481,12 @@ export function groupRoutes(deps: GroupRouteDeps): (app: HttpApp) => Promise<voi
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const policy = await effectivePolicyOfUser(groups, groups.store, id.value);
         if (!policy.ok) return sendProblem(reply, problemFromRefusal(policy));
-        return { userId: policy.value.userId, vipLevel: policy.value.vipLevel, groups: [...policy.value.groups], policy: effectivePolicyToJson(policy.value.effective) };
+        return {
+          userId: policy.value.userId,
+          vipLevel: policy.value.vipLevel,
+          groups: [...policy.value.groups],
+          policy: effectivePolicyToJson(policy.value.effective),
+        };
       },
     );
   };

@@ -21,7 +21,10 @@ export const PageQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
-export const Money = Type.String({ pattern: '^-?[0-9]+\\.[0-9]{4}$', description: 'decimal amount with 4 fraction digits' });
+export const Money = Type.String({
+  pattern: '^-?[0-9]+\\.[0-9]{4}$',
+  description: 'decimal amount with 4 fraction digits',
+});
 export const Rate = Type.String({ description: 'decimal rate in [0, 1]' });
 export const Time = Type.String({ format: 'date-time' });
 export const UserId = Type.String({ pattern: '^[0-9]{1,20}$', description: 'user id: decimal string' });
@@ -37,7 +40,8 @@ export const NullableUserId = nullable(UserId);
 /** One metric value: turnover is money, counts (betCount*, activeDays*) are integers. */
 export const MetricValue = Type.Union([Money, Type.Integer()]);
 export const Metrics = Type.Record(Type.String(), MetricValue, {
-  description: 'metric name -> value as of now, for every configured window: turnoverLifetime, turnover{N}d (money), betCountLifetime, betCount{N}d, activeDays{N}d (integers)',
+  description:
+    'metric name -> value as of now, for every configured window: turnoverLifetime, turnover{N}d (money), betCountLifetime, betCount{N}d, activeDays{N}d (integers)',
 });
 
 export function paged<T extends TSchema>(item: T) {

@@ -28,9 +28,16 @@ export interface SettlementRouteDeps {
 
 const code = (description: string) => Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description });
 const Period = Type.Object({ gameId: code('game id'), periodId: code('period id') }, { additionalProperties: false });
-const MinorPpm = Type.String({ pattern: '^-?[0-9]+\\.[0-9]{10}$', description: 'minor·ppm: currency units with 10 fraction digits' });
+const MinorPpm = Type.String({
+  pattern: '^-?[0-9]+\\.[0-9]{10}$',
+  description: 'minor·ppm: currency units with 10 fraction digits',
+});
 const NullableMinorPpm = Type.Union([Type.Null(), MinorPpm]);
-const Skipped = Type.Object({ gameId: Type.String(), periodId: Type.String(), reason: Type.String({ description: 'not_closed | already_settled | over_limit' }) });
+const Skipped = Type.Object({
+  gameId: Type.String(),
+  periodId: Type.String(),
+  reason: Type.String({ description: 'not_closed | already_settled | over_limit' }),
+});
 
 const Settlement = Type.Object({
   settlementId: Type.String(),
@@ -73,11 +80,20 @@ const Line = Type.Object({
 const IdParams = Type.Object({ id: code('settlement id') });
 
 const RunBody = Type.Object(
-  { periods: Type.Optional(Type.Array(Period, { minItems: 1, maxItems: 1_000, description: 'omit to settle every closed, unsettled period' })) },
+  {
+    periods: Type.Optional(
+      Type.Array(Period, {
+        minItems: 1,
+        maxItems: 1_000,
+        description: 'omit to settle every closed, unsettled period',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
-const reportIds = (reports: readonly SettlementReport[]): string[] => reports.map((report) => report.settlement.settlementId);
+const reportIds = (reports: readonly SettlementReport[]): string[] =>
+  reports.map((report) => report.settlement.settlementId);
 
 export function settlementRoutes(deps: SettlementRouteDeps): (app: HttpApp) => Promise<void> {
   const unknown = (id: string) => problem('settlement_unknown', `settlement ${id} is not known`, '/params/id');
@@ -100,9 +116,19 @@ export function settlementRoutes(deps: SettlementRouteDeps): (app: HttpApp) => P
         });
         deps.afterSettle?.();
         if (outcome.kind === 'busy') {
-          return sendProblem(reply, problem('settlement_in_progress', 'another runner holds the settlement lock; retry when its settlement has ended'));
+          return sendProblem(
+            reply,
+            problem(
+              'settlement_in_progress',
+              'another runner holds the settlement lock; retry when its settlement has ended',
+            ),
+          );
         }
-        const common = { skipped: wireSkipped(outcome.skipped), resumed: reportIds(outcome.resumed), morePeriodsDue: outcome.morePeriodsDue };
+        const common = {
+          skipped: wireSkipped(outcome.skipped),
+          resumed: reportIds(outcome.resumed),
+          morePeriodsDue: outcome.morePeriodsDue,
+        };
         if (outcome.claimed === null) return reply.code(200).send({ settlementId: null, ...common });
         return reply.code(201).send({ ...wireSettlement(outcome.claimed.settlement), ...common });
       },
@@ -110,7 +136,14 @@ export function settlementRoutes(deps: SettlementRouteDeps): (app: HttpApp) => P
 
     app.get(
       '/v1/settlements',
-      { schema: { tags: ['settlements'], summary: 'Settlements, newest first', querystring: PageQuery, response: { 200: paged(Settlement), ...problemResponses } } },
+      {
+        schema: {
+          tags: ['settlements'],
+          summary: 'Settlements, newest first',
+          querystring: PageQuery,
+          response: { 200: paged(Settlement), ...problemResponses },
+        },
+      },
       async (request) => {
         const page = await deps.settlement.settlements.list(request.query.cursor ?? null, request.query.limit ?? 100);
         return { items: page.items.map(wireSettlement), nextCursor: page.nextCursor };
@@ -119,7 +152,14 @@ export function settlementRoutes(deps: SettlementRouteDeps): (app: HttpApp) => P
 
     app.get(
       '/v1/settlements/:id',
-      { schema: { tags: ['settlements'], summary: 'One settlement and its totals', params: IdParams, response: { 200: Settlement, ...problemResponses } } },
+      {
+        schema: {
+          tags: ['settlements'],
+          summary: 'One settlement and its totals',
+          params: IdParams,
+          response: { 200: Settlement, ...problemResponses },
+        },
+      },
       async (request, reply) => {
         const settlement = await deps.settlement.settlements.get(request.params.id);
         if (settlement === null) return sendProblem(reply, unknown(request.params.id));
@@ -135,13 +175,24 @@ export function settlementRoutes(deps: SettlementRouteDeps): (app: HttpApp) => P
           summary: 'Ledger lines of a settlement, by beneficiary id',
           params: IdParams,
           querystring: PageQuery,
-          response: { 200: Type.Object({ settlementId: Type.String(), items: Type.Array(Line), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
+          response: {
+            200: Type.Object({
+              settlementId: Type.String(),
+              items: Type.Array(Line),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...problemResponses,
+          },
         },
       },
       async (request, reply) => {
         const settlement: SettlementRecord | null = await deps.settlement.settlements.get(request.params.id);
         if (settlement === null) return sendProblem(reply, unknown(request.params.id));
-        const page = await deps.settlement.store.ledger.linesPage(settlement.settlementId, request.query.cursor ?? null, request.query.limit ?? 100);
+        const page = await deps.settlement.store.ledger.linesPage(
+          settlement.settlementId,
+          request.query.cursor ?? null,
+          request.query.limit ?? 100,
+        );
         return {
           settlementId: settlement.settlementId,
           items: page.items.map((line) => ({

@@ -19,7 +19,9 @@ const recentChangesMax = 200;
 
 const LevelCount = Type.Object({
   level: Type.Integer(),
-  name: Type.String({ description: 'level name on the ladder in force; "level N" for a level the ladder no longer has' }),
+  name: Type.String({
+    description: 'level name on the ladder in force; "level N" for a level the ladder no longer has',
+  }),
   users: Type.Integer(),
 });
 
@@ -50,7 +52,9 @@ export function statsRoutes(deps: StatsRouteDeps) {
           tags: ['vip'],
           summary: 'Users per VIP level (every user counted once) and the latest level changes, newest first',
           querystring: Type.Object({
-            recentLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: recentChangesMax, default: recentChangesDefault })),
+            recentLimit: Type.Optional(
+              Type.Integer({ minimum: 0, maximum: recentChangesMax, default: recentChangesDefault }),
+            ),
           }),
           response: { 200: VipStats, ...problemResponses },
         },
@@ -74,7 +78,11 @@ export function statsRoutes(deps: StatsRouteDeps) {
         const topLevel = Math.max(ladder.ladder.levels.length - 1, ...usersByLevel.keys());
         const levels = [];
         for (let level = 0; level <= topLevel; level++) {
-          levels.push({ level, name: ladder.ladder.levels[level]?.name ?? `level ${level}`, users: usersByLevel.get(level) ?? 0 });
+          levels.push({
+            level,
+            name: ladder.ladder.levels[level]?.name ?? `level ${level}`,
+            users: usersByLevel.get(level) ?? 0,
+          });
         }
         return {
           ladderVersion: ladder.version,

@@ -40,7 +40,12 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
   } catch (error) {
     if (error?.name === 'AbortError') throw error;
     throw new ApiError(0, { code: 'network', detail: `cannot reach the server (${error?.message ?? error})` }, path);
@@ -74,7 +79,8 @@ export async function optional(path, options) {
 
 export function query(parameters) {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(parameters)) if (value !== null && value !== undefined && value !== '') search.set(name, String(value));
+  for (const [name, value] of Object.entries(parameters))
+    if (value !== null && value !== undefined && value !== '') search.set(name, String(value));
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
 }

@@ -43,10 +43,16 @@ async function route() {
   }
   cleanup = null;
   const path = decodeURIComponent(location.hash.replace(/^#/, '').split('?')[0] ?? '');
-  const match = routes.map((candidate) => ({ candidate, found: candidate.pattern.exec(path) })).find((entry) => entry.found !== null);
-  for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('active', match?.candidate.nav === link.dataset.page);
+  const match = routes
+    .map((candidate) => ({ candidate, found: candidate.pattern.exec(path) }))
+    .find((entry) => entry.found !== null);
+  for (const link of document.querySelectorAll('#nav a'))
+    link.classList.toggle('active', match?.candidate.nav === link.dataset.page);
   if (!match) {
-    replaceChildren(main, h('div', { class: 'notice' }, `No page at ${path}. `, h('a', { href: '#/overview' }, 'Go to the overview')));
+    replaceChildren(
+      main,
+      h('div', { class: 'notice' }, `No page at ${path}. `, h('a', { href: '#/overview' }, 'Go to the overview')),
+    );
     return;
   }
   const params = {};
@@ -70,7 +76,8 @@ export function navigate(hash) {
 
 function showTokenPanel(note) {
   tokenPanel.hidden = false;
-  tokenNote.textContent = note ?? (token() ? 'A token is set for this tab.' : 'No token set: requests go without Authorization.');
+  tokenNote.textContent =
+    note ?? (token() ? 'A token is set for this tab.' : 'No token set: requests go without Authorization.');
   document.getElementById('token-input').focus();
 }
 
@@ -85,7 +92,9 @@ async function pollHealth() {
     const body = await response.json();
     pill.textContent = body.status === 'ok' ? 'healthy' : body.status;
     pill.className = `pill ${body.status === 'ok' ? 'pill-good' : 'pill-bad'}`;
-    pill.title = (body.dependencies ?? []).map((dependency) => `${dependency.name} (${dependency.backend}): ${dependency.status}`).join('\n');
+    pill.title = (body.dependencies ?? [])
+      .map((dependency) => `${dependency.name} (${dependency.backend}): ${dependency.status}`)
+      .join('\n');
     document.getElementById('footer-version').textContent = body.version ? `v${body.version}` : '';
   } catch {
     pill.textContent = 'unreachable';
@@ -121,7 +130,11 @@ document.getElementById('user-search').addEventListener('submit', (event) => {
   input.setCustomValidity('');
 });
 onAuthProblem((error) => {
-  showTokenPanel(error.status === 401 ? 'This server needs an admin token for /v1.' : 'The token was refused (403). Enter the right one.');
+  showTokenPanel(
+    error.status === 401
+      ? 'This server needs an admin token for /v1.'
+      : 'The token was refused (403). Enter the right one.',
+  );
 });
 
 window.addEventListener('hashchange', () => void route());

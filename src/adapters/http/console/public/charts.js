@@ -25,7 +25,10 @@ function compact(value) {
  * bars: [{ label, value, color, title, valueLabel }]. logScale draws log10(1 + value), so a
  * level with 5 users stays visible next to one with 20,000.
  */
-export function barChart(bars, { width = 640, height = 260, logScale = false, ariaLabel = 'bar chart', className = '' } = {}) {
+export function barChart(
+  bars,
+  { width = 640, height = 260, logScale = false, ariaLabel = 'bar chart', className = '' } = {},
+) {
   const margin = { top: 22, right: 12, bottom: 40, left: 52 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
@@ -36,11 +39,15 @@ export function barChart(bars, { width = 640, height = 260, logScale = false, ar
   const children = [];
 
   const ticks = logScale ? [0, 1, 2, 3, 4, 5, 6, 7].filter((power) => power <= Math.ceil(maximum)) : niceTicks(maximum);
-  const top = logScale ? Math.max(maximum, ticks[ticks.length - 1] ?? 1) : Math.max(maximum, ticks[ticks.length - 1] ?? 1);
+  const top = logScale
+    ? Math.max(maximum, ticks[ticks.length - 1] ?? 1)
+    : Math.max(maximum, ticks[ticks.length - 1] ?? 1);
   const y = (value) => margin.top + plotHeight - (value / top) * plotHeight;
   for (const tick of ticks) {
     const label = logScale ? compact(10 ** tick - (tick === 0 ? 1 : 0)) : compact(tick);
-    children.push(s('line', { class: 'grid-line', x1: margin.left, x2: width - margin.right, y1: y(tick), y2: y(tick) }));
+    children.push(
+      s('line', { class: 'grid-line', x1: margin.left, x2: width - margin.right, y1: y(tick), y2: y(tick) }),
+    );
     children.push(s('text', { x: margin.left - 6, y: y(tick) + 4, 'text-anchor': 'end' }, label));
   }
   children.push(s('line', { class: 'axis', x1: margin.left, x2: width - margin.right, y1: y(0), y2: y(0) }));
@@ -52,16 +59,41 @@ export function barChart(bars, { width = 640, height = 260, logScale = false, ar
     children.push(
       s(
         'rect',
-        { class: 'bar', x, y: y(0) - barHeight, width: barWidth, height: barHeight, rx: 3, fill: bar.color ?? '#1f6feb', 'data-label': bar.label, 'data-value': bar.value },
+        {
+          class: 'bar',
+          x,
+          y: y(0) - barHeight,
+          width: barWidth,
+          height: barHeight,
+          rx: 3,
+          fill: bar.color ?? '#1f6feb',
+          'data-label': bar.label,
+          'data-value': bar.value,
+        },
         s('title', null, bar.title ?? `${bar.label}: ${count(bar.value)}`),
       ),
     );
-    children.push(s('text', { class: 'bar-label', x: x + barWidth / 2, y: y(0) - barHeight - 6, 'text-anchor': 'middle' }, bar.valueLabel ?? compact(bar.value)));
-    children.push(s('text', { x: x + barWidth / 2, y: height - margin.bottom + 16, 'text-anchor': 'middle' }, bar.label));
-    if (bar.sublabel) children.push(s('text', { x: x + barWidth / 2, y: height - margin.bottom + 30, 'text-anchor': 'middle' }, bar.sublabel));
+    children.push(
+      s(
+        'text',
+        { class: 'bar-label', x: x + barWidth / 2, y: y(0) - barHeight - 6, 'text-anchor': 'middle' },
+        bar.valueLabel ?? compact(bar.value),
+      ),
+    );
+    children.push(
+      s('text', { x: x + barWidth / 2, y: height - margin.bottom + 16, 'text-anchor': 'middle' }, bar.label),
+    );
+    if (bar.sublabel)
+      children.push(
+        s('text', { x: x + barWidth / 2, y: height - margin.bottom + 30, 'text-anchor': 'middle' }, bar.sublabel),
+      );
   });
 
-  return s('svg', { class: `chart ${className}`, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': ariaLabel }, children);
+  return s(
+    'svg',
+    { class: `chart ${className}`, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': ariaLabel },
+    children,
+  );
 }
 
 /**
@@ -82,15 +114,28 @@ export function timelineChart(points, { levelNames = [], nowMs = Date.now(), wid
   const children = [];
 
   for (let level = 0; level <= topLevel; level++) {
-    children.push(s('line', { class: 'grid-line', x1: margin.left, x2: width - margin.right, y1: y(level), y2: y(level) }));
-    children.push(s('text', { x: margin.left - 8, y: y(level) + 4, 'text-anchor': 'end' }, levelNames[level] ?? `L${level}`));
+    children.push(
+      s('line', { class: 'grid-line', x1: margin.left, x2: width - margin.right, y1: y(level), y2: y(level) }),
+    );
+    children.push(
+      s('text', { x: margin.left - 8, y: y(level) + 4, 'text-anchor': 'end' }, levelNames[level] ?? `L${level}`),
+    );
   }
   const tickCount = 5;
   for (let tick = 0; tick <= tickCount; tick++) {
     const atMs = startMs + (spanMs * tick) / tickCount;
     const date = new Date(atMs);
-    const label = spanMs > 2 * 86_400_000 ? `${date.getMonth() + 1}/${date.getDate()}` : `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
-    children.push(s('text', { x: x(atMs), y: height - 8, 'text-anchor': tick === 0 ? 'start' : tick === tickCount ? 'end' : 'middle' }, label));
+    const label =
+      spanMs > 2 * 86_400_000
+        ? `${date.getMonth() + 1}/${date.getDate()}`
+        : `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+    children.push(
+      s(
+        'text',
+        { x: x(atMs), y: height - 8, 'text-anchor': tick === 0 ? 'start' : tick === tickCount ? 'end' : 'middle' },
+        label,
+      ),
+    );
   }
   children.push(s('line', { class: 'axis', x1: margin.left, x2: width - margin.right, y1: y(0), y2: y(0) }));
 
@@ -103,14 +148,23 @@ export function timelineChart(points, { levelNames = [], nowMs = Date.now(), wid
   path += ` H ${x(nowMs)}`;
   children.push(s('path', { class: 'step', d: path }));
   for (const point of points) {
-    const kind = point.toLevel > point.fromLevel ? 'dot-up' : point.toLevel < point.fromLevel ? 'dot-down' : 'dot-other';
+    const kind =
+      point.toLevel > point.fromLevel ? 'dot-up' : point.toLevel < point.fromLevel ? 'dot-down' : 'dot-other';
     children.push(
       s(
         'circle',
         { class: kind, cx: x(point.atMs), cy: y(point.toLevel), r: 4 },
-        s('title', null, `${new Date(point.atMs).toISOString()}: ${levelNames[point.fromLevel] ?? point.fromLevel} → ${levelNames[point.toLevel] ?? point.toLevel} (${point.reason})`),
+        s(
+          'title',
+          null,
+          `${new Date(point.atMs).toISOString()}: ${levelNames[point.fromLevel] ?? point.fromLevel} → ${levelNames[point.toLevel] ?? point.toLevel} (${point.reason})`,
+        ),
       ),
     );
   }
-  return s('svg', { class: 'chart timeline', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'VIP level over time' }, children);
+  return s(
+    'svg',
+    { class: 'chart timeline', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'VIP level over time' },
+    children,
+  );
 }

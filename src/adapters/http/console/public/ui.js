@@ -9,7 +9,11 @@ export function tierColor(level) {
 }
 
 export function tierBadge(level, name) {
-  return h('span', { class: 'tier', style: { background: tierColor(level) }, title: `level ${level}` }, name ?? `L${level}`);
+  return h(
+    'span',
+    { class: 'tier', style: { background: tierColor(level) }, title: `level ${level}` },
+    name ?? `L${level}`,
+  );
 }
 
 export function panel(title, ...children) {
@@ -17,7 +21,12 @@ export function panel(title, ...children) {
 }
 
 export function panelWithTools(title, tools, ...children) {
-  return h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', null, title), h('span', { class: 'spacer' }), tools), ...children);
+  return h(
+    'section',
+    { class: 'panel' },
+    h('div', { class: 'panel-head' }, h('h2', null, title), h('span', { class: 'spacer' }), tools),
+    ...children,
+  );
 }
 
 export function loading(text = 'loading…') {
@@ -25,7 +34,11 @@ export function loading(text = 'loading…') {
 }
 
 export function notAvailable(what) {
-  return h('div', { class: 'notice unavailable', dataset: { state: 'not-available' } }, `${what}: not available on this server (the endpoint is not deployed yet).`);
+  return h(
+    'div',
+    { class: 'notice unavailable', dataset: { state: 'not-available' } },
+    `${what}: not available on this server (the endpoint is not deployed yet).`,
+  );
 }
 
 export function errorNotice(error) {
@@ -70,7 +83,11 @@ export function pagedList({ fetchPage, renderItems, body, moreLabel = 'load more
       replaceChildren(footer, cursor ? more : null, counter);
       if (total === 0 && onEmpty) onEmpty();
     } catch (error) {
-      replaceChildren(footer, error instanceof ApiError && error.notAvailable ? notAvailable('this list') : errorNotice(error), cursor ? more : null);
+      replaceChildren(
+        footer,
+        error instanceof ApiError && error.notAvailable ? notAvailable('this list') : errorNotice(error),
+        cursor ? more : null,
+      );
     } finally {
       more.disabled = false;
     }
@@ -80,7 +97,11 @@ export function pagedList({ fetchPage, renderItems, body, moreLabel = 'load more
 }
 
 export function kv(pairs) {
-  return h('dl', { class: 'kv' }, pairs.filter(Boolean).map(([label, value]) => [h('dt', null, label), h('dd', null, value)]));
+  return h(
+    'dl',
+    { class: 'kv' },
+    pairs.filter(Boolean).map(([label, value]) => [h('dt', null, label), h('dd', null, value)]),
+  );
 }
 
 export function userLink(userId) {
@@ -88,5 +109,10 @@ export function userLink(userId) {
 }
 
 export function card(label, value, attributes = {}) {
-  return h('div', { class: 'card', ...attributes }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value));
+  return h(
+    'div',
+    { class: 'card', ...attributes },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value' }, value),
+  );
 }

@@ -31,7 +31,13 @@ export async function render(container, params, { hints, navigate }) {
   const demo = await hints();
   const rootId = params.userId ?? demo?.agentRootIds?.[0] ?? null;
   const rootInput = h('input', { name: 'rootId', inputmode: 'numeric', placeholder: 'agent id', value: rootId ?? '' });
-  const form = h('form', { class: 'form-row', autocomplete: 'off' }, h('label', null, 'root'), rootInput, h('button', { type: 'submit' }, 'Show'));
+  const form = h(
+    'form',
+    { class: 'form-row', autocomplete: 'off' },
+    h('label', null, 'root'),
+    rootInput,
+    h('button', { type: 'submit' }, 'Show'),
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const value = rootInput.value.trim();
@@ -59,7 +65,14 @@ export async function render(container, params, { hints, navigate }) {
   const breadcrumb = h('div', { class: 'breadcrumb', id: 'agent-breadcrumb' });
   const tree = h('div', { class: 'tree', id: 'agent-tree' });
   const treeStatus = h('div', { class: 'muted small', id: 'tree-status' });
-  container.append(h('div', { class: 'grid grid-main' }, panel('Downline', breadcrumb, tree, treeStatus), h('div', { class: 'grid' }, panel('Agent', info), panel('Team', team))));
+  container.append(
+    h(
+      'div',
+      { class: 'grid grid-main' },
+      panel('Downline', breadcrumb, tree, treeStatus),
+      h('div', { class: 'grid' }, panel('Agent', info), panel('Team', team)),
+    ),
+  );
 
   let loadedNodes = 0;
   function updateStatus() {
@@ -67,30 +80,70 @@ export async function render(container, params, { hints, navigate }) {
   }
 
   function makeNode(item, relativeLevel) {
-    const node = { userId: item.userId, depth: item.depth, rebateRate: item.rebateRate, directCount: item.directCount ?? 0, level: relativeLevel, expanded: false, loaded: false, cursor: null, children: [], moreRow: null, row: null, busy: false };
-    const toggle = h('button', { type: 'button', class: `toggle${node.directCount > 0 ? '' : ' leaf'}`, title: node.directCount > 0 ? 'expand / collapse' : 'no downline', 'aria-expanded': 'false' }, '▸');
+    const node = {
+      userId: item.userId,
+      depth: item.depth,
+      rebateRate: item.rebateRate,
+      directCount: item.directCount ?? 0,
+      level: relativeLevel,
+      expanded: false,
+      loaded: false,
+      cursor: null,
+      children: [],
+      moreRow: null,
+      row: null,
+      busy: false,
+    };
+    const toggle = h(
+      'button',
+      {
+        type: 'button',
+        class: `toggle${node.directCount > 0 ? '' : ' leaf'}`,
+        title: node.directCount > 0 ? 'expand / collapse' : 'no downline',
+        'aria-expanded': 'false',
+      },
+      '▸',
+    );
     toggle.addEventListener('click', () => void toggleNode(node));
-    const follow = h('button', { type: 'button', class: 'follow', title: `expand the first child ${followLevels} levels down` }, `↓${followLevels}`);
+    const follow = h(
+      'button',
+      { type: 'button', class: 'follow', title: `expand the first child ${followLevels} levels down` },
+      `↓${followLevels}`,
+    );
     follow.addEventListener('click', () => void followFirstChild(node));
     node.toggle = toggle;
     node.row = h(
       'div',
-      { class: `tree-row${relativeLevel === 0 ? ' focus-row' : ''}`, dataset: { userId: node.userId, level: String(relativeLevel), depth: String(node.depth) } },
+      {
+        class: `tree-row${relativeLevel === 0 ? ' focus-row' : ''}`,
+        dataset: { userId: node.userId, level: String(relativeLevel), depth: String(node.depth) },
+      },
       h('span', { class: 'indent', style: { width: `${Math.min(relativeLevel, indentLevelsMax) * indentPx}px` } }),
       toggle,
       userLink(node.userId),
       h('span', { class: 'depth-tag', title: 'absolute depth (root = 0)' }, `depth ${count(node.depth)}`),
       h('span', { class: 'rate', title: 'rebate rate' }, rate(node.rebateRate)),
       h('span', { class: 'count' }, node.directCount > 0 ? `${count(node.directCount)} direct` : 'leaf'),
-      relativeLevel > indentLevelsMax ? h('span', { class: 'pill pill-muted' }, `+${count(relativeLevel)} levels`) : null,
-      h('span', { class: 'actions' }, node.directCount > 0 ? follow : null, relativeLevel > 0 ? h('a', { href: `#/agents/${enc(node.userId)}`, title: 'make this node the root of the view' }, 'focus') : null),
+      relativeLevel > indentLevelsMax
+        ? h('span', { class: 'pill pill-muted' }, `+${count(relativeLevel)} levels`)
+        : null,
+      h(
+        'span',
+        { class: 'actions' },
+        node.directCount > 0 ? follow : null,
+        relativeLevel > 0
+          ? h('a', { href: `#/agents/${enc(node.userId)}`, title: 'make this node the root of the view' }, 'focus')
+          : null,
+      ),
     );
     loadedNodes++;
     return node;
   }
 
   async function loadPage(node) {
-    const page = await api(`/v1/agents/${enc(node.userId)}/downline${query({ depth: 1, limit: pageSize, cursor: node.cursor })}`);
+    const page = await api(
+      `/v1/agents/${enc(node.userId)}/downline${query({ depth: 1, limit: pageSize, cursor: node.cursor })}`,
+    );
     const anchor = lastRowOf(node);
     const fresh = page.items.map((item) => makeNode(item, node.level + 1));
     node.children.push(...fresh);
@@ -104,7 +157,8 @@ export async function render(container, params, { hints, navigate }) {
         node.moreRow.remove();
         node.moreRow = null;
       } else {
-        node.moreRow.querySelector('.more-count').textContent = `${count(node.children.length)} of ${count(node.directCount)} shown`;
+        node.moreRow.querySelector('.more-count').textContent =
+          `${count(node.children.length)} of ${count(node.directCount)} shown`;
       }
     } else {
       anchor.after(fragment);
@@ -121,9 +175,16 @@ export async function render(container, params, { hints, navigate }) {
         node.moreRow = h(
           'div',
           { class: 'tree-row more', dataset: { moreFor: node.userId } },
-          h('span', { class: 'indent', style: { width: `${Math.min(node.level + 1, indentLevelsMax) * indentPx + 26}px` } }),
+          h('span', {
+            class: 'indent',
+            style: { width: `${Math.min(node.level + 1, indentLevelsMax) * indentPx + 26}px` },
+          }),
           button,
-          h('span', { class: 'muted small more-count' }, `${count(node.children.length)} of ${count(node.directCount)} shown`),
+          h(
+            'span',
+            { class: 'muted small more-count' },
+            `${count(node.children.length)} of ${count(node.directCount)} shown`,
+          ),
         );
         fresh[fresh.length - 1]?.row.after(node.moreRow);
       }
@@ -192,7 +253,10 @@ export async function render(container, params, { hints, navigate }) {
   let root;
   try {
     const user = await api(`/v1/users/${enc(rootId)}`);
-    root = makeNode({ userId: user.userId, depth: user.depth, rebateRate: user.rebateRate, directCount: user.directCount }, 0);
+    root = makeNode(
+      { userId: user.userId, depth: user.depth, rebateRate: user.rebateRate, directCount: user.directCount },
+      0,
+    );
     replaceChildren(
       info,
       kv([
@@ -200,7 +264,12 @@ export async function render(container, params, { hints, navigate }) {
         ['depth', count(user.depth)],
         ['rebate rate', rate(user.rebateRate)],
         ['direct downline', count(user.directCount)],
-        ['parent', user.parentId ? h('a', { href: `#/agents/${enc(user.parentId)}` }, user.parentId) : h('span', { class: 'muted' }, 'none (root)')],
+        [
+          'parent',
+          user.parentId
+            ? h('a', { href: `#/agents/${enc(user.parentId)}` }, user.parentId)
+            : h('span', { class: 'muted' }, 'none (root)'),
+        ],
       ]),
     );
   } catch (error) {
@@ -234,9 +303,22 @@ export async function render(container, params, { hints, navigate }) {
         breadcrumb,
         h('span', { class: 'muted' }, 'upline: '),
         hidden > 0 ? h('span', { class: 'muted' }, `${count(hidden)} more above ›`) : null,
-        nearest.map((ancestor) => [h('a', { href: `#/agents/${enc(ancestor.userId)}`, class: 'mono', title: `depth ${ancestor.depth}` }, ancestor.userId), h('span', { class: 'sep' }, '›')]),
+        nearest.map((ancestor) => [
+          h(
+            'a',
+            { href: `#/agents/${enc(ancestor.userId)}`, class: 'mono', title: `depth ${ancestor.depth}` },
+            ancestor.userId,
+          ),
+          h('span', { class: 'sep' }, '›'),
+        ]),
         h('strong', { class: 'mono' }, root.userId),
-        hidden > 0 ? h('a', { href: `#/users/${enc(rootId)}`, class: 'small' }, ' (page through the whole upline on the user page)') : null,
+        hidden > 0
+          ? h(
+              'a',
+              { href: `#/users/${enc(rootId)}`, class: 'small' },
+              ' (page through the whole upline on the user page)',
+            )
+          : null,
       );
     } catch (error) {
       replaceChildren(breadcrumb, errorNotice(error));

@@ -4,7 +4,17 @@ import { api, ApiError, optional } from '../api.js';
 import { barChart } from '../charts.js';
 import { h, replaceChildren } from '../dom.js';
 import { ago, count, money, shortId, time } from '../format.js';
-import { card, errorNotice, loading, notAvailable, panel, panelWithTools, tierBadge, tierColor, userLink } from '../ui.js';
+import {
+  card,
+  errorNotice,
+  loading,
+  notAvailable,
+  panel,
+  panelWithTools,
+  tierBadge,
+  tierColor,
+  userLink,
+} from '../ui.js';
 
 const refreshMs = 5_000;
 
@@ -14,7 +24,14 @@ export function periodsOf(settlement) {
 }
 
 export function statusPill(status) {
-  const kind = status === 'committed' ? 'pill-good' : status === 'failed' ? 'pill-bad' : status === 'running' ? 'pill-warn' : 'pill-muted';
+  const kind =
+    status === 'committed'
+      ? 'pill-good'
+      : status === 'failed'
+        ? 'pill-bad'
+        : status === 'running'
+          ? 'pill-warn'
+          : 'pill-muted';
   return h('span', { class: `pill ${kind}` }, status ?? '–');
 }
 
@@ -66,14 +83,23 @@ export async function render(container, _params, { hints }) {
       color: tierColor(level.level),
       title: `${level.name} (level ${level.level}): ${count(level.users)} users (${((100 * level.users) / Math.max(1, stats.totalUsers)).toFixed(2)}%)`,
     }));
-    replaceChildren(distribution, barChart(bars, { logScale, ariaLabel: 'users per VIP level', className: 'tier-chart' }), h('div', { class: 'muted small' }, `${count(stats.totalUsers)} users on ladder v${stats.ladderVersion}${logScale ? ' · bar heights on a log scale' : ''}`));
+    replaceChildren(
+      distribution,
+      barChart(bars, { logScale, ariaLabel: 'users per VIP level', className: 'tier-chart' }),
+      h(
+        'div',
+        { class: 'muted small' },
+        `${count(stats.totalUsers)} users on ladder v${stats.ladderVersion}${logScale ? ' · bar heights on a log scale' : ''}`,
+      ),
+    );
   }
 
   async function refreshStats() {
     try {
       stats = await api('/v1/vip/stats?recentLimit=15');
     } catch (error) {
-      const notice = error instanceof ApiError && error.notAvailable ? notAvailable('VIP statistics') : errorNotice(error);
+      const notice =
+        error instanceof ApiError && error.notAvailable ? notAvailable('VIP statistics') : errorNotice(error);
       replaceChildren(distribution, notice);
       replaceChildren(recent, notice.cloneNode(true));
       return;
@@ -99,7 +125,18 @@ export async function render(container, _params, { hints }) {
             h(
               'table',
               { class: 'recent-table' },
-              h('thead', null, h('tr', null, h('th', null, 'when'), h('th', null, 'user'), h('th', null, 'change'), h('th', null, 'reason'))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  h('th', null, 'when'),
+                  h('th', null, 'user'),
+                  h('th', null, 'change'),
+                  h('th', null, 'reason'),
+                ),
+              ),
               h(
                 'tbody',
                 null,
@@ -109,8 +146,21 @@ export async function render(container, _params, { hints }) {
                     null,
                     h('td', { class: 'nowrap', title: time(row.at) }, ago(row.at)),
                     h('td', null, userLink(row.userId)),
-                    h('td', { class: 'nowrap' }, tierBadge(row.fromLevel, names[row.fromLevel]), ' ', changeArrow(row), ' ', tierBadge(row.toLevel, names[row.toLevel])),
-                    h('td', { class: 'small' }, row.reason, row.detail ? h('span', { class: 'muted' }, ` (${row.detail})`) : null),
+                    h(
+                      'td',
+                      { class: 'nowrap' },
+                      tierBadge(row.fromLevel, names[row.fromLevel]),
+                      ' ',
+                      changeArrow(row),
+                      ' ',
+                      tierBadge(row.toLevel, names[row.toLevel]),
+                    ),
+                    h(
+                      'td',
+                      { class: 'small' },
+                      row.reason,
+                      row.detail ? h('span', { class: 'muted' }, ` (${row.detail})`) : null,
+                    ),
                   ),
                 ),
               ),
@@ -161,7 +211,17 @@ export async function render(container, _params, { hints }) {
             h(
               'thead',
               null,
-              h('tr', null, h('th', null, 'settlement'), h('th', null, 'status'), h('th', { class: 'num' }, 'periods'), h('th', { class: 'num' }, 'beneficiaries'), h('th', { class: 'num' }, 'total rebate'), h('th', { class: 'num' }, 'residue'), h('th', { class: 'num' }, 'capped')),
+              h(
+                'tr',
+                null,
+                h('th', null, 'settlement'),
+                h('th', null, 'status'),
+                h('th', { class: 'num' }, 'periods'),
+                h('th', { class: 'num' }, 'beneficiaries'),
+                h('th', { class: 'num' }, 'total rebate'),
+                h('th', { class: 'num' }, 'residue'),
+                h('th', { class: 'num' }, 'capped'),
+              ),
             ),
             h(
               'tbody',
@@ -170,7 +230,19 @@ export async function render(container, _params, { hints }) {
                 h(
                   'tr',
                   null,
-                  h('td', null, h('a', { href: `#/settlements/${encodeURIComponent(item.settlementId)}`, class: 'mono', title: item.settlementId }, shortId(item.settlementId, 14))),
+                  h(
+                    'td',
+                    null,
+                    h(
+                      'a',
+                      {
+                        href: `#/settlements/${encodeURIComponent(item.settlementId)}`,
+                        class: 'mono',
+                        title: item.settlementId,
+                      },
+                      shortId(item.settlementId, 14),
+                    ),
+                  ),
                   h('td', null, statusPill(item.status)),
                   h('td', { class: 'num' }, count(periodsOf(item))),
                   h('td', { class: 'num' }, count(item.beneficiaries)),
@@ -209,14 +281,39 @@ export async function render(container, _params, { hints }) {
         h(
           'div',
           { class: 'grid grid-3' },
-          h('div', null, h('h3', null, 'Heaviest bettors'), h('div', { class: 'sample' }, (demo.heavyBettorIds ?? []).map((id) => userLink(id)))),
+          h(
+            'div',
+            null,
+            h('h3', null, 'Heaviest bettors'),
+            h(
+              'div',
+              { class: 'sample' },
+              (demo.heavyBettorIds ?? []).map((id) => userLink(id)),
+            ),
+          ),
           h(
             'div',
             null,
             h('h3', null, `The ${count(demo.chainDepth)}-deep chain`),
-            h('div', null, 'root ', h('a', { href: `#/agents/${demo.chainRootId}`, class: 'mono' }, demo.chainRootId), ' · deepest ', userLink(demo.chainDeepestId)),
+            h(
+              'div',
+              null,
+              'root ',
+              h('a', { href: `#/agents/${demo.chainRootId}`, class: 'mono' }, demo.chainRootId),
+              ' · deepest ',
+              userLink(demo.chainDeepestId),
+            ),
           ),
-          h('div', null, h('h3', null, 'Top agents'), h('div', { class: 'sample' }, (demo.agentRootIds ?? []).map((id) => h('a', { href: `#/agents/${id}` }, id)))),
+          h(
+            'div',
+            null,
+            h('h3', null, 'Top agents'),
+            h(
+              'div',
+              { class: 'sample' },
+              (demo.agentRootIds ?? []).map((id) => h('a', { href: `#/agents/${id}` }, id)),
+            ),
+          ),
         ),
       ),
     );

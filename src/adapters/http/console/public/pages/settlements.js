@@ -33,11 +33,20 @@ async function listView(container) {
       replaceChildren(
         settleStatus,
         result?.settlementId
-          ? h('div', { class: 'notice ok' }, 'Started ', h('a', { href: `#/settlements/${enc(result.settlementId)}` }, result.settlementId), ` (${result.status ?? 'running'}).`)
+          ? h(
+              'div',
+              { class: 'notice ok' },
+              'Started ',
+              h('a', { href: `#/settlements/${enc(result.settlementId)}` }, result.settlementId),
+              ` (${result.status ?? 'running'}).`,
+            )
           : h('div', { class: 'notice' }, 'Nothing is due: every closed period is settled.'),
       );
     } catch (error) {
-      replaceChildren(settleStatus, error instanceof ApiError && error.notAvailable ? notAvailable('Starting a settlement') : errorNotice(error));
+      replaceChildren(
+        settleStatus,
+        error instanceof ApiError && error.notAvailable ? notAvailable('Starting a settlement') : errorNotice(error),
+      );
     } finally {
       settleButton.disabled = false;
     }
@@ -49,12 +58,27 @@ async function listView(container) {
     h(
       'thead',
       null,
-      h('tr', null, h('th', null, 'settlement'), h('th', null, 'status'), h('th', { class: 'num' }, 'periods'), h('th', { class: 'num' }, 'beneficiaries'), h('th', { class: 'num' }, 'total rebate'), h('th', { class: 'num' }, 'residue'), h('th', { class: 'num' }, 'capped'), h('th', null, 'at')),
+      h(
+        'tr',
+        null,
+        h('th', null, 'settlement'),
+        h('th', null, 'status'),
+        h('th', { class: 'num' }, 'periods'),
+        h('th', { class: 'num' }, 'beneficiaries'),
+        h('th', { class: 'num' }, 'total rebate'),
+        h('th', { class: 'num' }, 'residue'),
+        h('th', { class: 'num' }, 'capped'),
+        h('th', null, 'at'),
+      ),
     ),
     body,
   );
   const slot = h('div', { id: 'settlement-list' }, loading());
-  container.append(h('div', { class: 'page-head' }, h('h1', null, 'Settlements'), h('span', { class: 'spacer' }), settleButton), settleStatus, panel('Runs, newest first', slot));
+  container.append(
+    h('div', { class: 'page-head' }, h('h1', null, 'Settlements'), h('span', { class: 'spacer' }), settleButton),
+    settleStatus,
+    panel('Runs, newest first', slot),
+  );
 
   let first;
   try {
@@ -80,14 +104,34 @@ async function listView(container) {
     },
     renderItems: (items) => items.map(runRow),
     body,
-    onEmpty: () => body.append(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No settlement has run yet. Runs start automatically after periods close.'))),
+    onEmpty: () =>
+      body.append(
+        h(
+          'tr',
+          null,
+          h(
+            'td',
+            { colspan: 8, class: 'muted' },
+            'No settlement has run yet. Runs start automatically after periods close.',
+          ),
+        ),
+      ),
   });
   replaceChildren(slot, h('div', { class: 'table-wrap' }, table), paged.footer);
   await paged.load();
 }
 
 async function detailView(container, settlementId) {
-  container.append(h('div', { class: 'page-head' }, h('h1', null, 'Settlement'), h('span', { class: 'mono' }, settlementId), h('span', { class: 'spacer' }), h('a', { href: '#/settlements' }, '← all runs')));
+  container.append(
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', null, 'Settlement'),
+      h('span', { class: 'mono' }, settlementId),
+      h('span', { class: 'spacer' }),
+      h('a', { href: '#/settlements' }, '← all runs'),
+    ),
+  );
   let settlement;
   try {
     settlement = await optional(`/v1/settlements/${enc(settlementId)}`);
@@ -106,17 +150,35 @@ async function detailView(container, settlementId) {
       card('status', statusPill(settlement.status)),
       card('total rebate', money(settlement.totalRebate)),
       card('beneficiaries', count(settlement.beneficiaries)),
-      card('rounding residue', money(settlement.residue), { title: 'exact rebate lost to flooring each line to 1/10000; stays with the house' }),
-      card('capped', money(settlement.capped), { title: 'rebate above a beneficiary\'s rebate.maxPerSettlement; stays with the house' }),
-      settlement.exactTotal !== undefined && settlement.exactTotal !== null ? card('exact total', money(settlement.exactTotal)) : null,
+      card('rounding residue', money(settlement.residue), {
+        title: 'exact rebate lost to flooring each line to 1/10000; stays with the house',
+      }),
+      card('capped', money(settlement.capped), {
+        title: "rebate above a beneficiary's rebate.maxPerSettlement; stays with the house",
+      }),
+      settlement.exactTotal !== undefined && settlement.exactTotal !== null
+        ? card('exact total', money(settlement.exactTotal))
+        : null,
       settlement.lines !== undefined ? card('lines', count(settlement.lines)) : null,
-      settlement.turnover !== undefined && settlement.turnover !== null ? card('turnover settled', money(settlement.turnover)) : null,
-      settlement.adjustments ? card('adjustments', count(settlement.adjustments), { title: 'voids and late bets of already settled periods, settled here' }) : null,
+      settlement.turnover !== undefined && settlement.turnover !== null
+        ? card('turnover settled', money(settlement.turnover))
+        : null,
+      settlement.adjustments
+        ? card('adjustments', count(settlement.adjustments), {
+            title: 'voids and late bets of already settled periods, settled here',
+          })
+        : null,
     ),
   );
   if (settlement.error) container.append(h('div', { class: 'notice error' }, settlement.error));
   if (settlement.totalRebate !== undefined && settlement.residue !== undefined && settlement.capped !== undefined) {
-    container.append(h('div', { class: 'muted small', style: { margin: '-4px 0 12px' } }, 'Conservation: sum of lines + residue + capped = the exact total of every rebate earned in these periods.'));
+    container.append(
+      h(
+        'div',
+        { class: 'muted small', style: { margin: '-4px 0 12px' } },
+        'Conservation: sum of lines + residue + capped = the exact total of every rebate earned in these periods.',
+      ),
+    );
   }
 
   const periods = Array.isArray(settlement.periods) ? settlement.periods : [];
@@ -128,8 +190,12 @@ async function detailView(container, settlementId) {
       : h(
           'div',
           { class: 'sample' },
-          periods.slice(0, periodsShownMax).map((period) => h('span', { class: 'mono small pill pill-muted' }, `${period.gameId}/${period.periodId}`)),
-          periods.length > periodsShownMax ? h('span', { class: 'muted small' }, `… ${count(periods.length - periodsShownMax)} more`) : null,
+          periods
+            .slice(0, periodsShownMax)
+            .map((period) => h('span', { class: 'mono small pill pill-muted' }, `${period.gameId}/${period.periodId}`)),
+          periods.length > periodsShownMax
+            ? h('span', { class: 'muted small' }, `… ${count(periods.length - periodsShownMax)} more`)
+            : null,
         ),
   );
 
@@ -147,7 +213,10 @@ async function detailView(container, settlementId) {
         ),
       ),
     body,
-    onEmpty: () => body.append(h('tr', null, h('td', { colspan: 3, class: 'muted' }, 'No lines: nobody earned a rebate in these periods.'))),
+    onEmpty: () =>
+      body.append(
+        h('tr', null, h('td', { colspan: 3, class: 'muted' }, 'No lines: nobody earned a rebate in these periods.')),
+      ),
   });
   container.append(
     h(
@@ -155,7 +224,26 @@ async function detailView(container, settlementId) {
       { class: 'grid grid-main' },
       panel(
         'Lines',
-        h('div', { class: 'table-wrap' }, h('table', { class: 'lines-table' }, h('thead', null, h('tr', null, h('th', null, 'beneficiary'), h('th', { class: 'num' }, 'amount'), h('th', { class: 'num' }, 'team turnover'))), body)),
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'lines-table' },
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', null, 'beneficiary'),
+                h('th', { class: 'num' }, 'amount'),
+                h('th', { class: 'num' }, 'team turnover'),
+              ),
+            ),
+            body,
+          ),
+        ),
         paged.footer,
       ),
       periodsPanel,

@@ -19,7 +19,19 @@ function comparisonsTable(comparisons) {
   return h(
     'table',
     { class: 'explain-table' },
-    h('thead', null, h('tr', null, h('th', null, 'metric'), h('th', { class: 'num' }, 'now'), h('th', { class: 'num' }, 'required'), h('th', { class: 'num' }, 'missing'), h('th', null, 'progress'))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', null, 'metric'),
+        h('th', { class: 'num' }, 'now'),
+        h('th', { class: 'num' }, 'required'),
+        h('th', { class: 'num' }, 'missing'),
+        h('th', null, 'progress'),
+      ),
+    ),
     h(
       'tbody',
       null,
@@ -34,7 +46,15 @@ function comparisonsTable(comparisons) {
           h('td', { class: 'num' }, metricValue(comparison, 'current')),
           h('td', { class: 'num' }, metricValue(comparison, 'required')),
           h('td', { class: 'num' }, comparison.met ? '✓' : metricValue(comparison, 'gap')),
-          h('td', null, h('div', { class: `meter${comparison.met ? ' met' : ''}`, title: `${Math.round(share * 100)}%` }, h('span', { style: { width: `${(share * 100).toFixed(1)}%` } }))),
+          h(
+            'td',
+            null,
+            h(
+              'div',
+              { class: `meter${comparison.met ? ' met' : ''}`, title: `${Math.round(share * 100)}%` },
+              h('span', { style: { width: `${(share * 100).toFixed(1)}%` } }),
+            ),
+          ),
         );
       }),
     ),
@@ -54,10 +74,18 @@ const basisText = {
 function explainView(explain, levelNames) {
   const parts = [
     kv([
-      ['level', h('span', null, tierBadge(explain.level, explain.name), ' ', h('span', { class: 'muted' }, explain.status))],
+      [
+        'level',
+        h('span', null, tierBadge(explain.level, explain.name), ' ', h('span', { class: 'muted' }, explain.status)),
+      ],
       ['since', `${time(explain.since)} (${ago(explain.since)})`],
       ['why', basisText[explain.basis] ?? explain.basis],
-      explain.override ? ['override', `${explain.override.kind}${explain.override.level === undefined ? '' : ` ${levelNames[explain.override.level] ?? explain.override.level}`} by ${explain.override.actor}: ${explain.override.reason}${explain.override.expiresAt ? ` (until ${time(explain.override.expiresAt)})` : ''}`] : null,
+      explain.override
+        ? [
+            'override',
+            `${explain.override.kind}${explain.override.level === undefined ? '' : ` ${levelNames[explain.override.level] ?? explain.override.level}`} by ${explain.override.actor}: ${explain.override.reason}${explain.override.expiresAt ? ` (until ${time(explain.override.expiresAt)})` : ''}`,
+          ]
+        : null,
       explain.protectedUntil ? ['protected until', time(explain.protectedUntil)] : null,
     ]),
   ];
@@ -68,13 +96,20 @@ function explainView(explain, levelNames) {
       : '–';
     parts.push(
       h('h3', null, `To keep ${explain.name}`),
-      h('div', { class: 'small' }, `${explain.keep.deadlineKind === 'grace' ? 'grace deadline' : 'cycle boundary'} ${time(explain.keep.deadline)} (${ago(explain.keep.deadline)}) · `, explain.keep.met ? h('span', { class: 'up' }, 'met') : h('span', { class: 'down' }, 'not met yet'), ` · if judged now: ${outcomeText}`),
+      h(
+        'div',
+        { class: 'small' },
+        `${explain.keep.deadlineKind === 'grace' ? 'grace deadline' : 'cycle boundary'} ${time(explain.keep.deadline)} (${ago(explain.keep.deadline)}) · `,
+        explain.keep.met ? h('span', { class: 'up' }, 'met') : h('span', { class: 'down' }, 'not met yet'),
+        ` · if judged now: ${outcomeText}`,
+      ),
       comparisonsTable(explain.keep.metrics),
     );
   }
   if (explain.rise) {
     parts.push(h('h3', null, `To rise to ${explain.rise.name}`));
-    if (explain.rise.blockedBy) parts.push(h('div', { class: 'notice' }, `Promotion is blocked by a ${explain.rise.blockedBy} override.`));
+    if (explain.rise.blockedBy)
+      parts.push(h('div', { class: 'notice' }, `Promotion is blocked by a ${explain.rise.blockedBy} override.`));
     if (explain.rise.metrics === null) parts.push(h('div', { class: 'muted' }, 'Reachable by override only.'));
     else parts.push(comparisonsTable(explain.rise.metrics));
   } else {
@@ -84,10 +119,14 @@ function explainView(explain, levelNames) {
 }
 
 function groupLinks(groupIds) {
-  return h('div', { class: 'sample' }, groupIds.map((entry) => {
-    const groupId = typeof entry === 'string' ? entry : (entry.id ?? entry.groupId);
-    return h('a', { href: `#/groups/${enc(groupId)}` }, groupId);
-  }));
+  return h(
+    'div',
+    { class: 'sample' },
+    groupIds.map((entry) => {
+      const groupId = typeof entry === 'string' ? entry : (entry.id ?? entry.groupId);
+      return h('a', { href: `#/groups/${enc(groupId)}` }, groupId);
+    }),
+  );
 }
 
 function historyRow(row, levelNames) {
@@ -95,7 +134,13 @@ function historyRow(row, levelNames) {
     'tr',
     null,
     h('td', { class: 'nowrap', title: row.at }, time(row.at)),
-    h('td', { class: 'nowrap' }, tierBadge(row.fromLevel, levelNames[row.fromLevel]), ' → ', tierBadge(row.toLevel, levelNames[row.toLevel])),
+    h(
+      'td',
+      { class: 'nowrap' },
+      tierBadge(row.fromLevel, levelNames[row.fromLevel]),
+      ' → ',
+      tierBadge(row.toLevel, levelNames[row.toLevel]),
+    ),
     h('td', { class: 'small' }, row.reason, row.detail ? h('span', { class: 'muted' }, ` (${row.detail})`) : null),
     h('td', { class: 'num' }, `v${row.ruleVersion}`),
     h('td', { class: 'small mono cause' }, row.cause ? JSON.stringify(row.cause) : ''),
@@ -139,7 +184,8 @@ function policyView(result) {
         null,
         keys.map((key) => {
           const entry = effective[key];
-          if (entry === null || entry === undefined) return h('tr', null, h('td', { class: 'mono' }, key), h('td', { class: 'muted', colspan: 2 }, 'unset'));
+          if (entry === null || entry === undefined)
+            return h('tr', null, h('td', { class: 'mono' }, key), h('td', { class: 'muted', colspan: 2 }, 'unset'));
           const explained = typeof entry === 'object' && 'value' in entry;
           const value = explained ? entry.value : entry;
           const others = explained && Array.isArray(entry.contributions) ? entry.contributions.length - 1 : 0;
@@ -150,7 +196,17 @@ function policyView(result) {
             h('td', { class: 'mono' }, typeof value === 'string' ? value : JSON.stringify(value)),
             h(
               'td',
-              { class: 'small', title: explained ? [`merge: ${entry.rule ?? '?'}`, ...(entry.contributions ?? []).map((item) => `${sourceText(item.source)}: ${JSON.stringify(item.value)}`)].join('\n') : '' },
+              {
+                class: 'small',
+                title: explained
+                  ? [
+                      `merge: ${entry.rule ?? '?'}`,
+                      ...(entry.contributions ?? []).map(
+                        (item) => `${sourceText(item.source)}: ${JSON.stringify(item.value)}`,
+                      ),
+                    ].join('\n')
+                  : '',
+              },
               explained ? sourceText(entry.source) : '',
               others > 0 ? h('span', { class: 'muted' }, ` (+${others} more)`) : null,
             ),
@@ -170,13 +226,30 @@ export async function render(container, params, { hints }) {
       panel(
         'Open a user',
         h('p', null, 'Type a user id in the search box at the top right.'),
-        demo ? h('div', null, h('h3', null, 'Demo: heaviest bettors'), h('div', { class: 'sample' }, demo.heavyBettorIds.map((id) => userLink(id)))) : null,
+        demo
+          ? h(
+              'div',
+              null,
+              h('h3', null, 'Demo: heaviest bettors'),
+              h(
+                'div',
+                { class: 'sample' },
+                demo.heavyBettorIds.map((id) => userLink(id)),
+              ),
+            )
+          : null,
       ),
     );
     return undefined;
   }
 
-  const head = h('div', { class: 'page-head' }, h('h1', null, `User ${userId}`), h('span', { class: 'spacer' }), h('a', { href: `#/agents/${enc(userId)}` }, 'open in agent tree →'));
+  const head = h(
+    'div',
+    { class: 'page-head' },
+    h('h1', null, `User ${userId}`),
+    h('span', { class: 'spacer' }),
+    h('a', { href: `#/agents/${enc(userId)}` }, 'open in agent tree →'),
+  );
   const summary = h('div', { id: 'user-summary' }, loading());
   const timeline = h('div', { id: 'vip-timeline' }, loading());
   const explain = h('div', { id: 'vip-explain' }, loading());
@@ -193,8 +266,22 @@ export async function render(container, params, { hints }) {
     h(
       'div',
       { class: 'grid grid-main' },
-      h('div', { class: 'grid' }, panel('VIP timeline', timeline), panel('Why this tier', explain), panel('VIP history', history)),
-      h('div', { class: 'grid' }, panel('User', summary), panel('Metrics', metrics), panel('Groups', groups), panel('Effective policy', policy), panel('Upline', upline)),
+      h(
+        'div',
+        { class: 'grid' },
+        panel('VIP timeline', timeline),
+        panel('Why this tier', explain),
+        panel('VIP history', history),
+      ),
+      h(
+        'div',
+        { class: 'grid' },
+        panel('User', summary),
+        panel('Metrics', metrics),
+        panel('Groups', groups),
+        panel('Effective policy', policy),
+        panel('Upline', upline),
+      ),
     ),
   );
 
@@ -216,25 +303,50 @@ export async function render(container, params, { hints }) {
   replaceChildren(
     summary,
     kv([
-      ['VIP', h('span', null, tierBadge(user.vip.level, user.vip.name), ' ', h('span', { class: 'muted small' }, user.vip.status ?? ''))],
+      [
+        'VIP',
+        h(
+          'span',
+          null,
+          tierBadge(user.vip.level, user.vip.name),
+          ' ',
+          h('span', { class: 'muted small' }, user.vip.status ?? ''),
+        ),
+      ],
       ['since', time(user.vip.since)],
       ['parent', user.parentId ? userLink(user.parentId) : h('span', { class: 'muted' }, 'none (root)')],
       ['rebate rate', rate(user.rebateRate)],
       ['depth', count(user.depth)],
       ['direct downline', count(user.directCount)],
-      ['registered', user.registeredAt ? time(user.registeredAt) : h('span', { class: 'muted' }, 'placeholder (not registered yet)')],
+      [
+        'registered',
+        user.registeredAt ? time(user.registeredAt) : h('span', { class: 'muted' }, 'placeholder (not registered yet)'),
+      ],
       ['tags', (user.tags ?? []).length > 0 ? user.tags.join(', ') : '–'],
     ]),
   );
   replaceChildren(
     metrics,
-    kv(Object.entries(user.metrics ?? {}).map(([name, value]) => [name, h('span', { class: 'mono' }, typeof value === 'string' ? money(value) : count(value))])),
+    kv(
+      Object.entries(user.metrics ?? {}).map(([name, value]) => [
+        name,
+        h('span', { class: 'mono' }, typeof value === 'string' ? money(value) : count(value)),
+      ]),
+    ),
   );
-  replaceChildren(groups, (user.groups ?? []).length === 0 ? h('div', { class: 'muted' }, 'In no group.') : groupLinks(user.groups));
+  replaceChildren(
+    groups,
+    (user.groups ?? []).length === 0 ? h('div', { class: 'muted' }, 'In no group.') : groupLinks(user.groups),
+  );
 
   void fill(timeline, 'VIP history', async () => {
     const { rows, truncated } = await timelineRows(userId);
-    const points = rows.map((row) => ({ atMs: new Date(row.at).getTime(), fromLevel: row.fromLevel, toLevel: row.toLevel, reason: row.reason }));
+    const points = rows.map((row) => ({
+      atMs: new Date(row.at).getTime(),
+      fromLevel: row.fromLevel,
+      toLevel: row.toLevel,
+      reason: row.reason,
+    }));
     const changes = rows.filter((row) => row.fromLevel !== row.toLevel).length;
     return h(
       'div',
@@ -246,7 +358,11 @@ export async function render(container, params, { hints }) {
         h('span', null, h('span', { class: 'up' }, '●'), ' promotion'),
         h('span', null, h('span', { class: 'down' }, '●'), ' demotion'),
         h('span', null, h('span', { class: 'muted' }, '●'), ' decision without a level change'),
-        h('span', null, `${count(rows.length)} decisions, ${count(changes)} level changes${truncated ? ` (latest ${timelineRowsMax} shown)` : ''}`),
+        h(
+          'span',
+          null,
+          `${count(rows.length)} decisions, ${count(changes)} level changes${truncated ? ` (latest ${timelineRowsMax} shown)` : ''}`,
+        ),
       ),
     );
   });
@@ -254,7 +370,8 @@ export async function render(container, params, { hints }) {
   void fill(policy, 'Effective policy', async () => {
     const result = await optional(`/v1/users/${enc(userId)}/policy`);
     if (result === null) return notAvailable('Effective policy');
-    if ((user.groups ?? []).length === 0 && Array.isArray(result.groups) && result.groups.length > 0) replaceChildren(groups, groupLinks(result.groups));
+    if ((user.groups ?? []).length === 0 && Array.isArray(result.groups) && result.groups.length > 0)
+      replaceChildren(groups, groupLinks(result.groups));
     return policyView(result);
   });
 
@@ -265,7 +382,28 @@ export async function render(container, params, { hints }) {
   });
   replaceChildren(
     history,
-    h('div', { class: 'table-wrap' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'at'), h('th', null, 'change'), h('th', null, 'reason'), h('th', { class: 'num' }, 'ladder'), h('th', null, 'cause'))), historyBody)),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        null,
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, 'at'),
+            h('th', null, 'change'),
+            h('th', null, 'reason'),
+            h('th', { class: 'num' }, 'ladder'),
+            h('th', null, 'cause'),
+          ),
+        ),
+        historyBody,
+      ),
+    ),
     historyList.footer,
   );
   void historyList.load();
@@ -274,7 +412,14 @@ export async function render(container, params, { hints }) {
     fetchPage: (cursor) => api(`/v1/agents/${enc(userId)}/upline${query({ limit: 20, cursor })}`),
     renderItems: (items) =>
       items.map((ancestor) =>
-        h('tr', { class: 'upline-row' }, h('td', { class: 'num' }, count(ancestor.distance)), h('td', null, userLink(ancestor.userId)), h('td', { class: 'num' }, count(ancestor.depth)), h('td', { class: 'num' }, rate(ancestor.rebateRate))),
+        h(
+          'tr',
+          { class: 'upline-row' },
+          h('td', { class: 'num' }, count(ancestor.distance)),
+          h('td', null, userLink(ancestor.userId)),
+          h('td', { class: 'num' }, count(ancestor.depth)),
+          h('td', { class: 'num' }, rate(ancestor.rebateRate)),
+        ),
       ),
     body: uplineBody,
     moreLabel: 'load more ancestors',
@@ -283,7 +428,23 @@ export async function render(container, params, { hints }) {
   replaceChildren(
     upline,
     h('div', { class: 'muted small' }, `${count(user.depth)} ancestors, nearest first`),
-    h('table', null, h('thead', null, h('tr', null, h('th', { class: 'num' }, 'up'), h('th', null, 'user'), h('th', { class: 'num' }, 'depth'), h('th', { class: 'num' }, 'rate'))), uplineBody),
+    h(
+      'table',
+      null,
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { class: 'num' }, 'up'),
+          h('th', null, 'user'),
+          h('th', { class: 'num' }, 'depth'),
+          h('th', { class: 'num' }, 'rate'),
+        ),
+      ),
+      uplineBody,
+    ),
     uplineList.footer,
   );
   void uplineList.load();
