@@ -18,7 +18,7 @@ import { startService, type RunningService } from '../../src/main/service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mysql.ts';
 import { deleteKafkaTestNames, kafkaBrokers, requireKafka, uniqueTopicPrefix } from '../support/kafka.ts';
 import { deleteKeysUnderPrefix, redisUrl, uniqueKeyPrefix } from '../support/redis.ts';
-import { topicEnv, waitFor } from '../support/stack.ts';
+import { realBackendEnv, waitFor } from '../support/stack.ts';
 
 const token = 'groups-kafka-test-token';
 
@@ -61,16 +61,16 @@ describe('groups end to end on Kafka, MariaDB and Redis', () => {
     database = await createTestDatabase('groups_kafka');
     const config = loadConfig({
       env: {
-        TIERNET_MYSQL_URL: database.url,
-        TIERNET_REDIS_URL: redisUrl(),
-        TIERNET_REDIS_KEY_PREFIX: redisPrefix,
-        TIERNET_KAFKA_BROKERS: kafkaBrokers().join(','),
-        TIERNET_KAFKA_GROUP_ID: `${topicPrefix}group`,
-        TIERNET_KAFKA_PARTITIONS: '3',
-        TIERNET_ADMIN_TOKEN: token,
+        ...realBackendEnv({
+          databaseUrl: database.url,
+          redisUrl: redisUrl(),
+          redisPrefix,
+          kafkaBrokers: kafkaBrokers(),
+          topicPrefix,
+          adminToken: token,
+        }),
         TIERNET_DATA_DIR: dataDir,
         TIERNET_PORT: '0',
-        ...topicEnv(topicPrefix),
       },
     });
     runtime = await openRuntime(config, pino({ level: 'silent' }));

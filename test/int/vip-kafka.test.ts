@@ -19,7 +19,7 @@ import { startService, type RunningService } from '../../src/main/service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mysql.ts';
 import { deleteKafkaTestNames, kafkaBrokers, requireKafka, uniqueTopicPrefix } from '../support/kafka.ts';
 import { deleteKeysUnderPrefix, redisUrl, uniqueKeyPrefix } from '../support/redis.ts';
-import { topicEnv, waitFor } from '../support/stack.ts';
+import { realBackendEnv, topicEnv, waitFor } from '../support/stack.ts';
 
 const ladder = {
   timezone: 'Asia/Shanghai',
@@ -61,15 +61,17 @@ for (const stack of ['real', 'embedded'] as const)
       if (stack === 'real') {
         await requireKafka();
         database = await createTestDatabase('vip_kafka');
-        Object.assign(backendEnv, {
-          TIERNET_MYSQL_URL: database.url,
-          TIERNET_REDIS_URL: redisUrl(),
-          TIERNET_REDIS_KEY_PREFIX: redisPrefix,
-          TIERNET_KAFKA_BROKERS: kafkaBrokers().join(','),
-          TIERNET_KAFKA_GROUP_ID: `${topicPrefix}group`,
-          TIERNET_KAFKA_PARTITIONS: '3',
-          TIERNET_ADMIN_TOKEN: 'vip-kafka-test-token',
-        });
+        Object.assign(
+          backendEnv,
+          realBackendEnv({
+            databaseUrl: database.url,
+            redisUrl: redisUrl(),
+            redisPrefix,
+            kafkaBrokers: kafkaBrokers(),
+            topicPrefix,
+            adminToken: 'vip-kafka-test-token',
+          }),
+        );
       }
       const config = loadConfig({
         env: {

@@ -37,3 +37,24 @@ export function topicEnv(prefix: string): Record<string, string> {
     TIERNET_TOPIC_DLQ: topics.dlq,
   };
 }
+
+/** MariaDB + Redis + Kafka for one test file: its database, Redis key prefix, topic prefix and consumer group. */
+export function realBackendEnv(options: {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly adminToken: string;
+}): Record<string, string> {
+  return {
+    TIERNET_MYSQL_URL: options.databaseUrl,
+    TIERNET_REDIS_URL: options.redisUrl,
+    TIERNET_REDIS_KEY_PREFIX: options.redisPrefix,
+    TIERNET_KAFKA_BROKERS: options.kafkaBrokers.join(','),
+    TIERNET_KAFKA_GROUP_ID: `${options.topicPrefix}group`,
+    TIERNET_KAFKA_PARTITIONS: '3',
+    TIERNET_ADMIN_TOKEN: options.adminToken,
+    ...topicEnv(options.topicPrefix),
+  };
+}
