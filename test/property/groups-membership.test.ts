@@ -17,6 +17,7 @@ import { MemoryCache } from '../../src/adapters/memory/cache.ts';
 import { initialTables } from '../../src/adapters/sql/schema.ts';
 import { reevaluateTimeRelativeGroups } from '../../src/app/groups/day-tick.ts';
 import { GroupCatalog } from '../../src/app/groups/group-catalog.ts';
+import { groupMaintenanceLoopStep, requestRebuildOfGroupsReading } from '../../src/app/groups/group-maintenance.ts';
 import { createGroup, replaceGroup } from '../../src/app/groups/groups-admin.ts';
 import type { GroupsDependencies } from '../../src/app/groups/groups-deps.ts';
 import { createGroupsHook } from '../../src/app/groups/groups-hook.ts';
@@ -187,6 +188,15 @@ for (const backend of sqlBackends) {
             topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 's', dlq: 'dlq' },
             consumerGroup: 'p',
             afterApply: createGroupsHook(groups),
+            // As in the runtime: attaching a placeholder's subtree marks the groups reading
+            // depth or uplines for a rebuild, which the maintenance loop works off.
+            onSubtreesMoved: async (session) => {
+              await requestRebuildOfGroupsReading(session, groups.catalog, ['agent', 'downline']);
+            },
+          };
+          const drainMaintenance = async (): Promise<void> => {
+            for (let step = 0; step < 10_000; step += 1) if (!(await groupMaintenanceLoopStep(groups))) return;
+            assert.fail('group maintenance did not finish within 10,000 steps');
           };
 
           const groupIds = scenario.rules.map((_, index) => `g${index}`);
@@ -263,6 +273,7 @@ for (const backend of sqlBackends) {
                   ingest,
                   events.splice(0).map((value) => ({ input: { kind: 'json', value } })),
                 );
+              await drainMaintenance();
             };
             for (const item of slice) {
               if ('edit' in item) {
