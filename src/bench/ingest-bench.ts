@@ -9,6 +9,9 @@ import { insertRows } from '../adapters/sql/database.ts';
 import { dayNumberOf } from '../domain/vip/zone-day.ts';
 import { openBenchStack, type BenchServices } from './bench-env.ts';
 import { betEvents, type BetEventSpec } from './workload.ts';
+import { betColumns } from '../adapters/sql/bets-repository.ts';
+import { parseAmountMinor } from '../domain/money.ts';
+import { invariant } from '../domain/assert.ts';
 
 export interface IngestBenchOptions {
   readonly events: number;
@@ -107,24 +110,16 @@ async function floorRate(
     const nowMs = Date.now();
     await database.transaction(async (trx) => {
       const rows = chunk.map((bet) => {
-        const amountMinor = BigInt(bet.amount.replace('.', '')) * 100n;
+        const parsedAmount = parseAmountMinor(bet.amount);
+        invariant(parsedAmount.ok, `bench workload amount ${bet.amount} parses`);
+        const amountMinor = parsedAmount.value;
         return { ...bet, amountMinor, day: dayNumberOf(bet.placedAt, timeZone) };
       });
       await insertRows(
         database,
         trx,
         'bets',
-        [
-          'bet_id',
-          'user_id',
-          'game_id',
-          'period_id',
-          'amount_minor',
-          'placed_at_ms',
-          'day',
-          'voided_at_ms',
-          'ingested_at_ms',
-        ],
+        betColumns,
         rows.map((bet) => [
           bet.betId,
           bet.userId,

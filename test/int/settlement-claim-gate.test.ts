@@ -12,6 +12,7 @@ import { insertRows } from '../../src/adapters/sql/database.ts';
 import { shareSettlementClaimGate } from '../../src/adapters/sql/settlement-claim-gate.ts';
 import { createPeriodsRepository } from '../../src/adapters/sql/periods-repository.ts';
 import { openSettlementFixture, type SettlementFixture } from '../support/settlement-fixture.ts';
+import { betColumns } from '../../src/adapters/sql/bets-repository.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowMs = Date.UTC(2026, 10, 25, 9);
@@ -45,17 +46,7 @@ describe('settlement claim gate: mysql+redis', () => {
         database,
         trx,
         'bets',
-        [
-          'bet_id',
-          'user_id',
-          'game_id',
-          'period_id',
-          'amount_minor',
-          'placed_at_ms',
-          'day',
-          'voided_at_ms',
-          'ingested_at_ms',
-        ],
+        betColumns,
         [[betId, '2', 'gate', periodId, amountMinor, nowMs, 0, null, nowMs]],
         '',
       );

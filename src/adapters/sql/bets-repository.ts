@@ -6,7 +6,8 @@ import { insertRows, type Executor, type SqlDatabase } from './database.ts';
 import { toBigInt, toId, toNullableNumber, toNumber } from './row-values.ts';
 
 const lookupChunkSize = 5_000;
-const betColumns = [
+/** Column order of a bets row insert; shared with tools that write bets directly (bench floor). */
+export const betColumns = [
   'bet_id',
   'user_id',
   'game_id',
