@@ -2,12 +2,17 @@
 # Runs the real Apache Kafka broker (KRaft, one node that is broker and controller) from its
 # Maven Central jars, so tests and CI talk to a real Kafka without Docker (DESIGN.md §9).
 #
-#   scripts/kafka.sh start    idempotent: does nothing when a broker already answers on 9092
+#   scripts/kafka.sh start    idempotent: does nothing when a broker already answers on its port
 #   scripts/kafka.sh stop     SIGTERM, then waits (bounded) for the JVM to exit
 #   scripts/kafka.sh status   exit 0 when the broker answers, 1 otherwise
 #
 # Environment: TIERNET_CACHE_DIR (default ~/.cache/tiernet) holds the jars and the broker's
 # data and logs; TIERNET_KAFKA_START_TIMEOUT_S (default 180) bounds the wait for readiness.
+# A second, private broker (the outage tests stop and restart one without touching the shared
+# broker on 9092) shares the cached jars and sets all three of:
+#   TIERNET_KAFKA_PORT             client listener (default 9092)
+#   TIERNET_KAFKA_CONTROLLER_PORT  KRaft controller listener (default 9093)
+#   TIERNET_KAFKA_RUN_DIR          data, logs, config and pid file (default <cache>/kafka-<version>/run)
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,7 +26,7 @@ fi
 cache_dir="${TIERNET_CACHE_DIR:-$HOME/.cache/tiernet}"
 home_dir="$cache_dir/kafka-$kafka_version"
 lib_dir="$home_dir/lib"
-run_dir="$home_dir/run"
+run_dir="${TIERNET_KAFKA_RUN_DIR:-$home_dir/run}"
 data_dir="$run_dir/data"
 log_dir="$run_dir/logs"
 config_file="$run_dir/server.properties"
@@ -32,8 +37,18 @@ stdout_log="$log_dir/kafka.out"
 # Any fixed 22-character base64url id will do: the cluster is formatted once and reused.
 cluster_id="dGllcm5ldC1rYWZrYS0xAA"
 host="127.0.0.1"
-port=9092
-controller_port=9093
+port="${TIERNET_KAFKA_PORT:-9092}"
+controller_port="${TIERNET_KAFKA_CONTROLLER_PORT:-9093}"
+for value in "$port" "$controller_port"; do
+  if [[ ! "$value" =~ ^[1-9][0-9]{0,4}$ ]] || ((value > 65535)); then
+    echo "kafka.sh: ports must be integers in 1..65535, got '$value'" >&2
+    exit 2
+  fi
+done
+if [[ "$port" == "$controller_port" ]]; then
+  echo "kafka.sh: TIERNET_KAFKA_PORT and TIERNET_KAFKA_CONTROLLER_PORT must differ (both $port)" >&2
+  exit 2
+fi
 start_timeout_s="${TIERNET_KAFKA_START_TIMEOUT_S:-180}"
 stop_timeout_s=60
 
