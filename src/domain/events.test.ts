@@ -94,6 +94,11 @@ describe('parseEventObject', () => {
     );
     refusedWith(parse({ ...bet, voidedAt: '2026-11-25T16:00:00' }), 'time_invalid', '/voidedAt');
     refusedWith(parse({ ...bet, voidedAt: 'yesterday' }), 'time_invalid', '/voidedAt');
+    // Date.parse would roll these over into the next month; they are not days.
+    refusedWith(parse({ ...bet, voidedAt: '2026-02-30T00:00:00Z' }), 'time_invalid', '/voidedAt');
+    refusedWith(parse({ ...bet, voidedAt: '2026-04-31T10:00:00+08:00' }), 'time_invalid', '/voidedAt');
+    refusedWith(parse({ ...bet, voidedAt: '2025-02-29T10:00:00Z' }), 'time_invalid', '/voidedAt');
+    assert.equal(parse({ ...bet, voidedAt: '2024-02-29T10:00:00Z' }).ok, true, 'a leap day exists');
     refusedWith(parse({ ...bet, voidedAt: '1999-12-31T23:59:59Z' }), 'time_out_of_range', '/voidedAt');
     refusedWith(parse({ ...bet, voidedAt: nowMs + 25 * 3_600_000 }), 'time_out_of_range', '/voidedAt');
   });

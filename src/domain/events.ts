@@ -65,6 +65,17 @@ function required(fields: Fields, name: string): Result<unknown> {
     : accept(value);
 }
 
+/** True when the YYYY-MM-DD that starts `text` names a day that exists (month 1-12, day within the month). */
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the following month is the last day of this one (UTC, so no zone shifts it).
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= daysInMonth;
+}
+
 /** Parses an ISO-8601 time with offset, or epoch milliseconds (number or digit string). */
 export function parseEventTime(input: unknown, path: string, nowMs: number): Result<number> {
   let timeMs: number;
@@ -76,7 +87,10 @@ export function parseEventTime(input: unknown, path: string, nowMs: number): Res
     timeMs = Number(input);
   } else if (typeof input === 'string' && isoWithOffset.test(input)) {
     timeMs = Date.parse(input);
-    if (Number.isNaN(timeMs)) return refuse('time_invalid', `${path} is not a valid time: "${input}"`, path);
+    // Date.parse rolls an impossible day over into the next month ("2026-02-30" becomes
+    // March 2), which would file the event under another day; such a date is refused.
+    if (Number.isNaN(timeMs) || !isCalendarDate(input))
+      return refuse('time_invalid', `${path} is not a valid time: "${input.slice(0, 40)}"`, path);
   } else {
     const shown = typeof input === 'string' ? `"${input.slice(0, 40)}"` : typeof input;
     return refuse('time_invalid', `${path} must be epoch milliseconds or ISO-8601 with an offset, got ${shown}`, path);
