@@ -71,9 +71,11 @@ function isCalendarDate(text: string): boolean {
   const month = Number(text.slice(5, 7));
   const day = Number(text.slice(8, 10));
   if (month < 1 || month > 12 || day < 1) return false;
-  // Day 0 of the following month is the last day of this one (UTC, so no zone shifts it).
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return day <= daysInMonth;
+  // Day 0 of the following month is the last day of this one. setUTCFullYear, unlike
+  // Date.UTC, takes years 0-99 literally (no 1900 added), so their leap days stay right.
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  return day <= lastDay.getUTCDate();
 }
 
 /** Parses an ISO-8601 time with offset, or epoch milliseconds (number or digit string). */
