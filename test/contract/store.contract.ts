@@ -139,6 +139,26 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal(stored.get('1002')?.amountMinor, 200n);
     });
 
+    test('insertAbsent refuses a row that exists as a db_conflict and writes nothing of its batch', async () => {
+      await store.users.insertMissing([user('5101')], nowMs);
+      await store.bets.insertNew([bet('5201', 10n)], nowMs);
+      await assert.rejects(
+        store.transaction(async (session) => {
+          await session.users.insertAbsent([user('5102'), user('5101')], nowMs);
+        }),
+        (error: unknown) => isTiernetError(error, 'db_conflict'),
+      );
+      await assert.rejects(
+        store.transaction(async (session) => {
+          await session.bets.insertAbsent([bet('5202', 20n), bet('5201', 99n)], nowMs);
+        }),
+        (error: unknown) => isTiernetError(error, 'db_conflict'),
+      );
+      assert.equal((await store.users.getMany(['5102'])).size, 0);
+      assert.equal((await store.bets.getMany(['5202'])).size, 0);
+      assert.equal((await store.bets.getMany(['5201'])).get('5201')?.amountMinor, 10n);
+    });
+
     test('voids are applied in one batch and never overwrite an earlier void', async () => {
       await store.bets.insertNew([bet('2001', 10n), bet('2002', 20n), bet('2003', 30n)], nowMs);
       await store.bets.markVoided([

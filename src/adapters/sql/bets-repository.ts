@@ -72,15 +72,19 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
         seen.add(row.betId);
         return true;
       });
-      // No conflict tail: if another writer inserted one of these ids since the lookup, the
-      // duplicate-key error aborts this transaction and the whole batch is retried, so the
-      // primary key stays the single source of truth.
+      await this.insertAbsent(fresh, nowMs);
+      return seen;
+    },
+    async insertAbsent(rows: readonly BetRow[], nowMs: number) {
+      // No conflict tail: if another writer inserted one of these ids since the caller's
+      // lookup, the duplicate-key error aborts this transaction and the whole batch is
+      // retried, so the primary key stays the single source of truth.
       await insertRows(
         database,
         executor,
         'bets',
         betColumns,
-        fresh.map((row) => [
+        rows.map((row) => [
           row.betId,
           row.userId,
           row.gameId,
@@ -93,7 +97,6 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
         ]),
         '',
       );
-      return seen;
     },
     async markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]) {
       // One UPDATE per chunk: a CASE maps each bet id to its own void time.

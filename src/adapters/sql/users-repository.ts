@@ -82,6 +82,17 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
       );
       return new Set(fresh.map((row) => row.userId));
     },
+    async insertAbsent(rows: readonly UserRow[], nowMs: number) {
+      // No conflict tail: the primary key decides, and a duplicate aborts the transaction.
+      await insertRows(
+        database,
+        executor,
+        'users',
+        userColumns,
+        rows.map((row) => userValues(row, nowMs)),
+        '',
+      );
+    },
     async updateMany(rows: readonly UserRow[], nowMs: number) {
       // An upsert that overwrites every column but created_at_ms: one statement per chunk
       // instead of one UPDATE per user.

@@ -398,11 +398,12 @@ async function applyInTransaction(
 
   // ---- write ----
   // New rows start at direct_count 0: every child counted in this batch arrives through the deltas.
-  const inserted = await session.users.insertMissing(
+  // Both inserts rely on the lookups at the top of this transaction: a row a concurrent writer
+  // inserted since then is a duplicate key, and the whole batch is retried (db_conflict).
+  await session.users.insertAbsent(
     [...changedUsers.values()].filter((row) => newUsers.has(row.userId)).map((row) => ({ ...row, directCount: 0 })),
     nowMs,
   );
-  invariant(inserted.size === newUsers.size, 'users seen as new were inserted');
   const updatedUsers = [...changedUsers.values()].filter(
     (row) => !newUsers.has(row.userId) && originalUsers.get(row.userId) !== row,
   );
@@ -410,7 +411,7 @@ async function applyInTransaction(
   await session.users.addDirectCounts(directCountDeltas, nowMs);
   for (const [userId, delta] of subtreeShifts) await session.agentTree.shiftSubtreeDepth(userId, delta, nowMs);
   if (subtreeShifts.size > 0) await deps.onSubtreesMoved?.(session);
-  await session.bets.insertNew([...newBets.values()], nowMs);
+  await session.bets.insertAbsent([...newBets.values()], nowMs);
   await session.bets.markVoided(voids);
   await session.pendingVoids.insert(pendingVoids, nowMs);
   await session.adjustments.insert(adjustments, nowMs);
@@ -424,10 +425,19 @@ async function applyInTransaction(
   await session.vipStates.upsertMany(vip.states, nowMs);
   await session.vipHistory.append(vip.history);
 
+  // Offsets this database already applied, committed with the state they produced. A refused
+  // item below them was dead-lettered by that earlier transaction (a redelivery, or the group
+  // moved back to an earlier offset), so it is not dead-lettered again under a new event id.
+  const appliedOffsets = await appliedOffsetsOf(session, deps.consumerGroup, items);
   const outbox: OutboxRecord[] = [...vip.outbox];
   for (const [index, item] of items.entries()) {
     const result = results.get(index) ?? priorResults[index];
-    if (result?.status === 'rejected' && item.source !== undefined && result.error !== undefined) {
+    if (
+      result?.status === 'rejected' &&
+      item.source !== undefined &&
+      result.error !== undefined &&
+      BigInt(item.source.offset) >= (appliedOffsets.get(offsetKeyOf(item.source)) ?? 0n)
+    ) {
       outbox.push(
         deadLetterRecord(
           deps.topics.dlq,
@@ -457,7 +467,13 @@ async function applyInTransaction(
     if (changes.size > 0) outbox.push(...(await deps.afterApply(session, changes.toMap(), nowMs)));
   }
   await session.outbox.append(outbox, nowMs);
-  await session.offsets.save(offsetsOf(deps.consumerGroup, items), nowMs);
+  // Never backwards: the stored offsets are what the dead-letter check above relies on.
+  await session.offsets.save(
+    offsetsOf(deps.consumerGroup, items).filter(
+      (offset) => offset.nextOffset > (appliedOffsets.get(offsetKeyOf(offset)) ?? 0n),
+    ),
+    nowMs,
+  );
 
   return {
     results,
@@ -468,11 +484,30 @@ async function applyInTransaction(
   };
 }
 
+const offsetKeyOf = (position: { topic: string; partition: number }): string =>
+  `${position.topic}\u0000${position.partition}`;
+
+/** topic+partition -> next offset the store has applied for the group, for the topics of `items`. */
+async function appliedOffsetsOf(
+  session: StoreSession,
+  consumerGroup: string,
+  items: readonly IngestItem[],
+): Promise<Map<string, bigint>> {
+  const applied = new Map<string, bigint>();
+  // A consumed batch is one partition of one topic; HTTP items have no source at all.
+  const topics = new Set(items.flatMap((item) => (item.source === undefined ? [] : [item.source.topic])));
+  for (const topic of topics) {
+    for (const offset of await session.offsets.load(consumerGroup, topic))
+      applied.set(offsetKeyOf(offset), offset.nextOffset);
+  }
+  return applied;
+}
+
 function offsetsOf(consumerGroup: string, items: readonly IngestItem[]): ConsumerOffset[] {
   const next = new Map<string, ConsumerOffset>();
   for (const item of items) {
     if (item.source === undefined) continue;
-    const key = `${item.source.topic}\u0000${item.source.partition}`;
+    const key = offsetKeyOf(item.source);
     const nextOffset = BigInt(item.source.offset) + 1n;
     const previous = next.get(key);
     if (previous === undefined || previous.nextOffset < nextOffset) {
@@ -480,6 +515,13 @@ function offsetsOf(consumerGroup: string, items: readonly IngestItem[]): Consume
     }
   }
   return [...next.values()];
+}
+
+/** Tags are a set: order and repeats carry no meaning. */
+function sameTags(left: readonly string[], right: readonly string[]): boolean {
+  const leftSet = new Set(left);
+  const rightSet = new Set(right);
+  return leftSet.size === rightSet.size && [...leftSet].every((tag) => rightSet.has(tag));
 }
 
 function applyRegistration(
@@ -493,10 +535,13 @@ function applyRegistration(
 ): ItemResult {
   const existing = users.get(event.userId);
   if (existing !== undefined && !existing.placeholder) {
+    // Tags are part of the content: a registration with other tags is not a redelivery, and
+    // calling it a duplicate would drop the new tags without a trace.
     const same =
       existing.parentId === event.parentId &&
       existing.rebateRatePpm === event.rebateRatePpm &&
-      existing.registeredAtMs === event.registeredAtMs;
+      existing.registeredAtMs === event.registeredAtMs &&
+      sameTags(existing.tags, event.tags);
     return same
       ? { status: 'duplicate' }
       : rejected(

@@ -88,6 +88,12 @@ export interface UsersRepository {
   getMany(userIds: readonly UserId[]): Promise<Map<UserId, UserRow>>;
   /** Inserts users that do not exist yet; existing rows are left untouched. Returns the ids inserted. */
   insertMissing(rows: readonly UserRow[], nowMs: number): Promise<Set<UserId>>;
+  /**
+   * Inserts users the caller found absent earlier in this transaction, without looking again.
+   * A row another writer inserted since is a db_conflict (the transaction is retried), never
+   * a silent skip.
+   */
+  insertAbsent(rows: readonly UserRow[], nowMs: number): Promise<void>;
   /** Overwrites parent, rate, placeholder flag, registration time, tags and depth of existing users (never direct_count). */
   updateMany(rows: readonly UserRow[], nowMs: number): Promise<void>;
   /** Adds to direct_count atomically (children registered concurrently on other partitions). */
@@ -103,6 +109,8 @@ export interface BetsRepository {
   getMany(betIds: readonly BetId[]): Promise<Map<BetId, BetRow>>;
   /** Inserts bets whose id is new; returns the ids inserted. The primary key is the idempotency key. */
   insertNew(rows: readonly BetRow[], nowMs: number): Promise<Set<BetId>>;
+  /** Inserts bets the caller found absent earlier in this transaction; a concurrent insert is a db_conflict. */
+  insertAbsent(rows: readonly BetRow[], nowMs: number): Promise<void>;
   markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]): Promise<void>;
   /** Bets of the given users ordered by (user, placed time, bet id), keyset-paged from `after`. */
   pageForUsers(
