@@ -92,7 +92,8 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
     },
     debounceMs: config.settlement.debounceMs,
     sweepMs: settlementSweepMs,
-    onError: (error) => logger.warn({ err: error }, 'automatic settlement failed; the next trigger retries'),
+    onError: (error, retry) =>
+      logger.warn({ err: error, ...retry }, 'automatic settlement failed; retrying after a backoff'),
   });
   settlementTrigger.start();
 

@@ -1,8 +1,9 @@
 // Unit tests of the automatic settlement trigger: notifications within the quiet time make
 // one run; a run reporting more periods due is followed by more runs at once (bounded); a
 // notification during a run makes another run after it; the sweep runs without any
-// notification; a failing run is reported and the trigger keeps going; stop() waits for the
-// run in flight and nothing runs after it.
+// notification; a failing run is reported and the trigger keeps going; a failed run is
+// retried after a doubling backoff without waiting for a notification or the sweep; stop()
+// waits for the run in flight and nothing runs after it.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SettlementTrigger } from './settlement-trigger.ts';
@@ -99,6 +100,53 @@ describe('SettlementTrigger', () => {
     assert.ok(runs >= 3, `swept ${runs} times`);
     assert.equal(errors.length, 1);
     await trigger.stop();
+  });
+
+  test('a failed run is retried after a doubling backoff, without a notification or the sweep', async () => {
+    const failures: { consecutiveFailures: number; retryInMs: number }[] = [];
+    const runs: number[] = [];
+    const trigger = new SettlementTrigger({
+      run: async () => {
+        runs.push(Date.now());
+        if (runs.length <= 2) throw new Error('redis down');
+        return false;
+      },
+      debounceMs: 5,
+      sweepMs: 60_000,
+      retryBaseMs: 30,
+      onError: (_error, retry) => failures.push(retry),
+    });
+    trigger.start();
+    await sleep(250);
+    assert.equal(runs.length, 3, 'two failures, then the retry that succeeds');
+    assert.deepEqual(failures, [
+      { consecutiveFailures: 1, retryInMs: 30 },
+      { consecutiveFailures: 2, retryInMs: 60 },
+    ]);
+    assert.ok(runs[2]! - runs[1]! >= 55, `the second retry waited the doubled delay (${runs[2]! - runs[1]!} ms)`);
+    await sleep(150);
+    assert.equal(runs.length, 3, 'no retry after a success');
+    await trigger.stop();
+  });
+
+  test('retries stop with the trigger', async () => {
+    let runs = 0;
+    const trigger = new SettlementTrigger({
+      run: async () => {
+        runs += 1;
+        throw new Error('database down');
+      },
+      debounceMs: 5,
+      sweepMs: 60_000,
+      retryBaseMs: 20,
+      onError: () => undefined,
+    });
+    trigger.start();
+    await sleep(15);
+    await trigger.stop();
+    const runsAtStop = runs;
+    await sleep(80);
+    assert.equal(runs, runsAtStop);
   });
 
   test('stop waits for the run in flight; nothing runs after it', async () => {

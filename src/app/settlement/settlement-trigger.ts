@@ -6,6 +6,11 @@
 //
 // It also sweeps every `sweepMs` without being notified, so that a run a crashed process left
 // `running` is finished, and periods closed while no trigger was listening are settled.
+//
+// A failed run (Redis or the database down) is retried on its own after a capped exponential
+// backoff: a period that closed during an outage is settled within seconds of the dependency
+// returning, not at the next sweep up to `sweepMs` later, and a long outage costs one attempt
+// per `retryMaxMs`, not a hot loop.
 export interface SettlementTriggerOptions {
   /** Runs one settlement; resolves true when more periods are due right away. */
   readonly run: () => Promise<boolean>;
@@ -13,15 +18,26 @@ export interface SettlementTriggerOptions {
   readonly sweepMs: number;
   /** Settlements run back to back before the trigger waits for the next notify or sweep. */
   readonly batchesMax?: number;
-  readonly onError: (error: unknown) => void;
+  /** First retry delay after a failed run (default 1 s); doubles per consecutive failure. */
+  readonly retryBaseMs?: number;
+  /** Longest retry delay (default 30 s, never above sweepMs). */
+  readonly retryMaxMs?: number;
+  readonly onError: (
+    error: unknown,
+    retry: { readonly consecutiveFailures: number; readonly retryInMs: number },
+  ) => void;
 }
 
 const batchesMaxDefault = 100;
+const retryBaseMsDefault = 1_000;
+const retryMaxMsDefault = 30_000;
 
 export class SettlementTrigger {
   readonly #options: SettlementTriggerOptions;
   #debounce: NodeJS.Timeout | null = null;
   #sweep: NodeJS.Timeout | null = null;
+  #retry: NodeJS.Timeout | null = null;
+  #consecutiveFailures = 0;
   #inFlight: Promise<void> | null = null;
   #notifiedDuringRun = false;
   #stopped = true;
@@ -53,8 +69,10 @@ export class SettlementTrigger {
     this.#stopped = true;
     if (this.#debounce !== null) clearTimeout(this.#debounce);
     if (this.#sweep !== null) clearInterval(this.#sweep);
+    if (this.#retry !== null) clearTimeout(this.#retry);
     this.#debounce = null;
     this.#sweep = null;
+    this.#retry = null;
     await this.#inFlight;
   }
 
@@ -66,6 +84,8 @@ export class SettlementTrigger {
   #fire(): void {
     this.#debounce = null;
     if (this.#stopped || this.#inFlight !== null) return;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
     this.#notifiedDuringRun = false;
     this.#inFlight = this.#runBatches().finally(() => {
       this.#inFlight = null;
@@ -78,10 +98,23 @@ export class SettlementTrigger {
     const batchesMax = this.#options.batchesMax ?? batchesMaxDefault;
     try {
       for (let batch = 0; batch < batchesMax && !this.#stopped; batch += 1) {
-        if (!(await this.#options.run())) return;
+        if (!(await this.#options.run())) break;
       }
+      this.#consecutiveFailures = 0;
     } catch (error) {
-      this.#options.onError(error);
+      this.#consecutiveFailures += 1;
+      const retryInMs = this.#retryDelayMs();
+      this.#options.onError(error, { consecutiveFailures: this.#consecutiveFailures, retryInMs });
+      if (!this.#stopped) {
+        this.#retry = setTimeout(() => this.#fire(), retryInMs);
+        this.#retry.unref();
+      }
     }
+  }
+
+  #retryDelayMs(): number {
+    const maxMs = Math.min(this.#options.retryMaxMs ?? retryMaxMsDefault, this.#options.sweepMs);
+    const exponent = Math.min(this.#consecutiveFailures - 1, 20);
+    return Math.min(maxMs, (this.#options.retryBaseMs ?? retryBaseMsDefault) * 2 ** exponent);
   }
 }
