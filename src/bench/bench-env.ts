@@ -6,6 +6,7 @@ import { createConnection } from 'mysql2/promise';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../config/config.ts';
 import { openRuntime, type Runtime } from '../main/runtime.ts';
+import { closeRedisClient, createRedisClient, deleteOwnKeys } from '../adapters/redis/client.ts';
 
 export interface BenchServices {
   readonly mysqlServerUrl: string;
@@ -79,8 +80,19 @@ export async function openBenchStack(
       await runtime.close();
       await adminQuery(services.mysqlServerUrl, `DROP DATABASE IF EXISTS \`${name}\``);
       await deleteTopics(services.kafkaBrokers, prefix);
+      await deleteRedisKeys(services.redisUrl, prefix);
     },
   };
+}
+
+/** Removes a benchmark's Redis keys (cache entries, lock and fence keys) under its own prefix. */
+export async function deleteRedisKeys(redisUrl: string, keyPrefix: string): Promise<void> {
+  const client = await createRedisClient(redisUrl, { keyPrefix });
+  try {
+    await deleteOwnKeys(client);
+  } finally {
+    await closeRedisClient(client);
+  }
 }
 
 async function deleteTopics(brokers: string, prefix: string): Promise<void> {

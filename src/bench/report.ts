@@ -4,6 +4,7 @@
 import { cpus, freemem, totalmem, loadavg, platform, release } from 'node:os';
 import type { IngestBenchResult } from './ingest-bench.ts';
 import type { LatencyBenchResult } from './latency-bench.ts';
+import type { ScalingCurve, SettleBenchResult } from './settle-bench.ts';
 
 export interface MachineInfo {
   readonly platform: string;
@@ -23,7 +24,11 @@ export interface BenchReport {
   readonly machine: MachineInfo;
   readonly ingest?: IngestBenchResult & { readonly targetRatioToFloor: number; readonly targetRatioToPerEvent: number };
   readonly latency?: LatencyBenchResult & { readonly targetP99Ms: number };
-  readonly settle?: Record<string, unknown>;
+  readonly settle?: SettleBenchResult & {
+    readonly targetRatioToFloor: number;
+    readonly targetComputeMs: number;
+    readonly targetPeakRssMb: number;
+  };
 }
 
 export function machineInfo(): MachineInfo {
@@ -41,6 +46,24 @@ export function machineInfo(): MachineInfo {
 
 const mark = (ok: boolean): string => (ok ? 'met' : '**missed**');
 const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+function scalingTable(title: string, curve: ScalingCurve, size: 'users' | 'chain'): string[] {
+  const unit = size === 'users' ? 'user' : 'chain level';
+  return [
+    `### ${title}`,
+    '',
+    `Fitted exponent of time against ${size === 'users' ? 'size' : 'chain depth'}: total ${fixed(curve.timeExponent)}, compute ${fixed(curve.computeExponent)} (1 = linear).`,
+    '',
+    `| users | chain | bets | lines | total | compute | floor | ratio to floor | peak RSS | total µs per ${unit} |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...curve.points.map(
+      (point) =>
+        `| ${point.users} | ${point.chain} | ${point.bets} | ${point.lines} | ${seconds(point.totalMs)} | ${point.computeMs} ms | ${seconds(point.floorMs)} | ${fixed(point.ratioToFloor)}× | ${point.peakRssMb} MB | ${fixed((point.totalMs * 1000) / (size === 'users' ? point.users : point.chain), 1)} |`,
+    ),
+    '',
+  ];
+}
 
 export function renderMarkdown(report: BenchReport): string {
   const lines = [
@@ -77,7 +100,29 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
   if (report.settle) {
-    lines.push('## Settlement', '', '```json', JSON.stringify(report.settle, null, 2), '```', '');
+    const settle = report.settle;
+    const classic = settle.classic;
+    lines.push(
+      '## Settlement: closed periods in MariaDB → committed ledger',
+      '',
+      `${settle.users} users (a random forest plus a ${settle.chain}-deep chain), ${settle.bets} bets over ${settle.periods} periods; ${settle.lines} ledger lines. Settled by a fresh process (its peak RSS is the settlement's).`,
+      '',
+      '| measure | value | target | |',
+      '|---|---|---|---|',
+      `| DB → committed ledger | ${seconds(settle.totalMs)} (load tree ${settle.phasesMs.loadTreeMs} ms, aggregate bets ${settle.phasesMs.aggregateBetsMs} ms, eligibility ${settle.phasesMs.eligibilityMs} ms, compute ${settle.phasesMs.computeMs} ms, commit ${settle.phasesMs.commitMs} ms) | | |`,
+      `| I/O floor: scan users + bets, bulk-insert as many rows | ${seconds(settle.floorMs)} (users ${settle.floorPhasesMs.scanUsersMs} ms, bets ${settle.floorPhasesMs.scanBetsMs} ms, insert ${settle.floorPhasesMs.insertLinesMs} ms) | | |`,
+      `| ratio to floor | ${fixed(settle.ratioToFloor)}× | ≤ ${settle.targetRatioToFloor}× | ${mark(settle.ratioToFloor <= settle.targetRatioToFloor)} |`,
+      `| compute only | ${settle.computeMs} ms | < ${settle.targetComputeMs} ms | ${mark(settle.computeMs < settle.targetComputeMs)} |`,
+      `| peak RSS | ${settle.peakRssMb} MB | < ${settle.targetPeakRssMb} MB | ${mark(settle.peakRssMb < settle.targetPeakRssMb)} |`,
+      `| classic per-bet upline walk (in memory) | ${classic.betsWalked} of ${classic.betsTotal} bets in ${classic.elapsedMs} ms (time box ${classic.timeBoxMs} ms), ${classic.stepsWalked} steps; extrapolated ${seconds(classic.extrapolatedMs)} = ${fixed(classic.ratioToEngineCompute, 0)}× the engine's compute | | |`,
+      '',
+    );
+    if (settle.scaling) {
+      lines.push(
+        ...scalingTable('Scaling with size (users = bets, chain = users/10)', settle.scaling.byUsers, 'users'),
+        ...scalingTable('Scaling with chain depth (200k users, 200k bets)', settle.scaling.byChainDepth, 'chain'),
+      );
+    }
   }
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { benchServices } from './bench-env.ts';
 import { runIngestBench } from './ingest-bench.ts';
 import { runLatencyBench } from './latency-bench.ts';
+import { runSettleBench, settleTargets } from './settle-bench.ts';
 import { machineInfo, renderMarkdown, type BenchReport } from './report.ts';
 
 export type BenchPreset = 'small' | 'full';
@@ -16,24 +17,46 @@ export interface BenchRunOptions {
   readonly outDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (message: string) => void;
-  /** Extra benchmarks contributed by other modules (e.g. settlement), keyed by report section. */
-  readonly extra?: Readonly<
-    Record<string, (preset: BenchPreset, log: (message: string) => void) => Promise<Record<string, unknown>>>
-  >;
 }
 
 const presets = {
   small: {
     ingest: { events: 20_000, users: 5_000, perEventEvents: 2_000, perEventTimeBoxMs: 8_000 },
     latency: { ratePerSecond: 2_000, durationMs: 8_000 },
+    settle: { main: { users: 50_000, chain: 5_000, bets: 50_000, periods: 4 }, classicTimeBoxMs: 3_000 },
   },
   full: {
     ingest: { events: 200_000, users: 50_000, perEventEvents: 5_000, perEventTimeBoxMs: 20_000 },
     latency: { ratePerSecond: 2_000, durationMs: 30_000 },
+    settle: {
+      // DESIGN §8: 1M users (a random forest plus a 100k-deep chain), 1M bets.
+      main: { users: 1_000_000, chain: 100_000, bets: 1_000_000, periods: 10 },
+      classicTimeBoxMs: 20_000,
+      scaling: {
+        // The main point's shape at a hundredth and a tenth of its size...
+        bySize: [
+          { users: 10_000, chain: 1_000, bets: 10_000, periods: 10 },
+          { users: 100_000, chain: 10_000, bets: 100_000, periods: 10 },
+        ],
+        // ...and chains of 1k, 10k and 100k in a world of fixed size.
+        byChain: [
+          { users: 200_000, chain: 1_000, bets: 200_000, periods: 10 },
+          { users: 200_000, chain: 10_000, bets: 200_000, periods: 10 },
+          { users: 200_000, chain: 100_000, bets: 200_000, periods: 10 },
+        ],
+      },
+    },
   },
 } as const;
 
-export const targets = { ingestRatioToFloor: 0.5, ingestRatioToPerEvent: 20, latencyP99Ms: 250 } as const;
+export const targets = {
+  ingestRatioToFloor: 0.5,
+  ingestRatioToPerEvent: 20,
+  latencyP99Ms: 250,
+  settleRatioToFloor: settleTargets.ratioToFloor,
+  settleComputeMs: settleTargets.computeMs,
+  settlePeakRssMb: settleTargets.peakRssMb,
+} as const;
 
 export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   const services = benchServices(options.env);
@@ -59,8 +82,15 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     const latency = await runLatencyBench(services, preset.latency, options.log);
     report.latency = { ...latency, targetP99Ms: targets.latencyP99Ms };
   }
-  const settle = options.extra?.settle;
-  if (wanted.has('settle') && settle !== undefined) report.settle = await settle(options.preset, options.log);
+  if (wanted.has('settle')) {
+    const settle = await runSettleBench(services, preset.settle, options.log);
+    report.settle = {
+      ...settle,
+      targetRatioToFloor: targets.settleRatioToFloor,
+      targetComputeMs: targets.settleComputeMs,
+      targetPeakRssMb: targets.settlePeakRssMb,
+    };
+  }
   report.durationS = Math.round((Date.now() - startedMs) / 1000);
   mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, `${options.preset}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -76,29 +106,53 @@ export interface RegressionFinding {
 }
 
 /**
- * Compares a run with a committed baseline. Ratios may fall to half of the baseline before
- * the check fails: the machine is shared, and the check is for regressions by multiples,
- * not for noise.
+ * Compares a run with a committed baseline report. The check is for regressions by
+ * multiples, not for noise (the machine is shared): a ratio may fall to half of the
+ * baseline, a cost may double (or reach its target, whichever is looser), and latency p99
+ * may triple (or reach twice its target) before the check fails. Figures a run did not
+ * measure (--only) are not compared.
  */
-export function compareWithBaseline(current: BenchReport, baselinePath: string): RegressionFinding[] {
-  const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as BenchReport;
+export function compareWithBaseline(current: BenchReport, baseline: BenchReport): RegressionFinding[] {
   const findings: RegressionFinding[] = [];
-  const higherIsBetter = (figure: string, base: number | undefined, now: number | undefined): void => {
+  const check = (
+    figure: string,
+    base: number | undefined,
+    now: number | undefined,
+    allowed: (base: number) => number,
+    higherIsBetter: boolean,
+  ): void => {
     if (base === undefined || now === undefined || !Number.isFinite(base)) return;
-    const allowed = base * 0.5;
-    if (now < allowed) findings.push({ figure, baseline: base, current: now, allowed });
+    const limit = allowed(base);
+    if (higherIsBetter ? now < limit : now > limit)
+      findings.push({ figure, baseline: base, current: now, allowed: limit });
   };
-  higherIsBetter('ingest.ratioToFloor', baseline.ingest?.ratioToFloor, current.ingest?.ratioToFloor);
-  higherIsBetter('ingest.ratioToPerEvent', baseline.ingest?.ratioToPerEvent, current.ingest?.ratioToPerEvent);
-  const baseP99 = baseline.latency?.p99Ms;
-  const nowP99 = current.latency?.p99Ms;
-  if (baseP99 !== undefined && nowP99 !== undefined && nowP99 > Math.max(baseP99 * 3, targets.latencyP99Ms * 2)) {
-    findings.push({
-      figure: 'latency.p99Ms',
-      baseline: baseP99,
-      current: nowP99,
-      allowed: Math.max(baseP99 * 3, targets.latencyP99Ms * 2),
-    });
-  }
+  const half = (base: number): number => base * 0.5;
+  check('ingest.ratioToFloor', baseline.ingest?.ratioToFloor, current.ingest?.ratioToFloor, half, true);
+  check('ingest.ratioToPerEvent', baseline.ingest?.ratioToPerEvent, current.ingest?.ratioToPerEvent, half, true);
+  check(
+    'latency.p99Ms',
+    baseline.latency?.p99Ms,
+    current.latency?.p99Ms,
+    (base) => Math.max(base * 3, targets.latencyP99Ms * 2),
+    false,
+  );
+  check(
+    'settle.ratioToFloor',
+    baseline.settle?.ratioToFloor,
+    current.settle?.ratioToFloor,
+    (base) => Math.max(base * 2, targets.settleRatioToFloor),
+    false,
+  );
+  check(
+    'settle.peakRssMb',
+    baseline.settle?.peakRssMb,
+    current.settle?.peakRssMb,
+    (base) => Math.max(base * 2, targets.settlePeakRssMb),
+    false,
+  );
   return findings;
+}
+
+export function readBenchReport(path: string): BenchReport {
+  return JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
 }

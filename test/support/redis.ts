@@ -4,11 +4,12 @@
 // keys when done, so files can run in parallel against one shared server.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { closeRedisClient, createRedisClient } from '../../src/adapters/redis/client.ts';
-
-/** Scan rounds before cleanup gives up loudly; with COUNT 1000 this covers ten million keys. */
-const scanRoundsMax = 10_000;
-const scanCountHint = 1_000;
+import {
+  closeRedisClient,
+  createRedisClient,
+  deleteOwnKeys,
+  scanKeysWithPrefix,
+} from '../../src/adapters/redis/client.ts';
 
 export function redisUrl(): string {
   return process.env['TIERNET_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -36,7 +37,7 @@ export async function connectTestRedis(keyPrefix: string): Promise<Redis> {
 export async function keysUnderPrefix(keyPrefix: string): Promise<string[]> {
   const client = await connectTestRedis(keyPrefix);
   try {
-    return await scanPrefix(client, keyPrefix);
+    return await scanKeysWithPrefix(client, keyPrefix);
   } finally {
     await closeRedisClient(client);
   }
@@ -48,33 +49,8 @@ export async function deleteKeysUnderPrefix(keyPrefix: string): Promise<number> 
     throw new Error(`refusing to delete keys outside tiernet-test:, got "${keyPrefix}"`);
   const client = await connectTestRedis(keyPrefix);
   try {
-    const keys = await scanPrefix(client, keyPrefix);
-    // The client adds keyPrefix to UNLINK's arguments itself, so it gets the bare names.
-    const bareKeys = keys.map((key) => key.slice(keyPrefix.length));
-    for (let start = 0; start < bareKeys.length; start += scanCountHint) {
-      await client.unlink(bareKeys.slice(start, start + scanCountHint));
-    }
-    return keys.length;
+    return await deleteOwnKeys(client);
   } finally {
     await closeRedisClient(client);
   }
-}
-
-async function scanPrefix(client: Redis, keyPrefix: string): Promise<string[]> {
-  // ioredis does not prefix SCAN's MATCH pattern, so it is written out in full.
-  const pattern = `${escapeGlob(keyPrefix)}*`;
-  const found = new Set<string>();
-  let cursor = '0';
-  for (let round = 0; round < scanRoundsMax; round += 1) {
-    const [nextCursor, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', scanCountHint);
-    // SCAN may return a key more than once; the set keeps each once.
-    for (const key of keys) found.add(key);
-    cursor = nextCursor;
-    if (cursor === '0') return [...found];
-  }
-  throw new Error(`SCAN of ${keyPrefix} did not finish within ${scanRoundsMax} rounds`);
-}
-
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 }

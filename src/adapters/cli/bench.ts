@@ -5,12 +5,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { compareWithBaseline, runBench, type BenchRunOptions } from '../../bench/run-bench.ts';
+import { compareWithBaseline, readBenchReport, runBench } from '../../bench/run-bench.ts';
 
 export interface BenchCommandHelpers {
   readonly print: (json: boolean | undefined, human: string, data: unknown) => void;
   readonly setExitCode: (code: number) => void;
-  readonly extra?: BenchRunOptions['extra'];
 }
 
 export function registerBenchCommand(program: Command, helpers: BenchCommandHelpers): void {
@@ -41,7 +40,6 @@ export function registerBenchCommand(program: Command, helpers: BenchCommandHelp
           outDir: options.out,
           env: process.env,
           log: (message) => process.stderr.write(`bench: ${message}\n`),
-          ...(helpers.extra === undefined ? {} : { extra: helpers.extra }),
         });
         const summary = [
           report.ingest
@@ -49,6 +47,9 @@ export function registerBenchCommand(program: Command, helpers: BenchCommandHelp
             : null,
           report.latency
             ? `latency p50 ${report.latency.p50Ms} ms, p99 ${report.latency.p99Ms} ms at ${report.latency.ratePerSecond}/s`
+            : null,
+          report.settle
+            ? `settle ${report.settle.users} users/${report.settle.bets} bets: ${(report.settle.totalMs / 1000).toFixed(2)} s, ${report.settle.ratioToFloor.toFixed(2)}× floor, compute ${report.settle.computeMs} ms, peak RSS ${report.settle.peakRssMb} MB, classic walk ${report.settle.classic.ratioToEngineCompute.toFixed(0)}× compute`
             : null,
         ].filter((line) => line !== null);
         helpers.print(options.json, `${summary.join('\n')}\nreport: ${join(options.out, `${preset}.md`)}`, report);
@@ -60,7 +61,7 @@ export function registerBenchCommand(program: Command, helpers: BenchCommandHelp
             helpers.setExitCode(1);
             return;
           }
-          const findings = compareWithBaseline(report, baseline);
+          const findings = compareWithBaseline(report, readBenchReport(baseline));
           for (const finding of findings) {
             process.stderr.write(
               `bench: REGRESSION ${finding.figure}: ${finding.current} (baseline ${finding.baseline}, allowed ${finding.allowed})\n`,

@@ -84,6 +84,44 @@ export async function closeRedisClient(client: Redis): Promise<void> {
   }
 }
 
+/** Scan rounds before a prefix scan gives up loudly; with COUNT 1000 this covers ten million keys. */
+const scanRoundsMax = 10_000;
+const scanCountHint = 1_000;
+
+/**
+ * Every key under `keyPrefix`, in full (prefix included), found by a bounded SCAN. ioredis
+ * does not prefix SCAN's MATCH pattern, so the pattern is written out in full.
+ */
+export async function scanKeysWithPrefix(client: Redis, keyPrefix: string): Promise<string[]> {
+  const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, (character) => `\\${character}`)}*`;
+  const found = new Set<string>();
+  let cursor = '0';
+  for (let round = 0; round < scanRoundsMax; round += 1) {
+    const [nextCursor, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', scanCountHint);
+    // SCAN may return a key more than once; the set keeps each once.
+    for (const key of keys) found.add(key);
+    cursor = nextCursor;
+    if (cursor === '0') return [...found];
+  }
+  throw new Error(`SCAN of ${keyPrefix} did not finish within ${scanRoundsMax} rounds`);
+}
+
+/**
+ * Deletes every key under the client's own key prefix (SCAN, then UNLINK in batches);
+ * returns how many. The prefix must be non-empty: this never empties a whole Redis.
+ */
+export async function deleteOwnKeys(client: Redis): Promise<number> {
+  const keyPrefix = client.options.keyPrefix ?? '';
+  if (keyPrefix === '') throw new Error('refusing to delete keys without a key prefix');
+  const keys = await scanKeysWithPrefix(client, keyPrefix);
+  // The client adds keyPrefix to UNLINK's arguments itself, so it gets the bare names.
+  const bareKeys = keys.map((key) => key.slice(keyPrefix.length));
+  for (let start = 0; start < bareKeys.length; start += scanCountHint) {
+    await client.unlink(bareKeys.slice(start, start + scanCountHint));
+  }
+  return keys.length;
+}
+
 function validateOptions(url: string, keyPrefix: string, connectTimeoutMs: number, commandTimeoutMs: number): void {
   let protocol: string;
   try {
