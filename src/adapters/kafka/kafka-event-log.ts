@@ -33,7 +33,12 @@ export interface KafkaEventLogOptions {
 }
 
 const defaultConsumerSettings: KafkaConsumerSettings = {
-  sessionTimeoutMs: 30_000,
+  // A member that crashed without leaving (its broker went away) is still in the group when
+  // the broker returns, and the group's next rebalance waits for it until this timeout: with
+  // 30 s, ingestion stood still ~30 s after every broker restart (test/fault/outage-load).
+  // Heartbeats go out every 3 s, also while a handler or a retry backoff runs, so 10 s (Kafka's
+  // own default before 3.0) still leaves three heartbeats of slack.
+  sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 3_000,
   maxWaitTimeMs: 1_000,
   joinTimeoutMs: 60_000,
