@@ -14,6 +14,8 @@ export interface InputShape {
   /** Bets voided before their period closes. */
   readonly voids: number;
   readonly seed: number;
+  /** Bettor choice: 1 is uniform; above 1 a few users place most bets (user i by u^skew). */
+  readonly bettorSkew?: number;
   /** Event time of the first event; keep it near now so no VIP boundary falls inside a test. */
   readonly t0Ms: number;
   readonly gameId?: string;
@@ -75,7 +77,7 @@ export function buildPlatformInput(shape: InputShape): PlatformInput {
   const betRows: { betId: string; bettor: number; amountMinor: bigint; period: number; voided: boolean }[] = [];
   const bets: InputMessage[] = [];
   for (let index = 0; index < shape.bets; index += 1) {
-    const bettor = Math.floor(next() * shape.users);
+    const bettor = Math.floor(next() ** (shape.bettorSkew ?? 1) * shape.users);
     const amountMinor = BigInt(1 + Math.floor(next() * 5_000_000));
     const period = Math.floor(next() * shape.periods);
     const betId = String(idBase * 100 + index);
@@ -116,18 +118,43 @@ export function buildPlatformInput(shape: InputShape): PlatformInput {
       closedAt: new Date(shape.t0Ms + shape.bets * 10 + 60_000).toISOString(),
     }),
   }));
-  const expectedTotals = new Map<string, { turnoverMinor: bigint; betCount: number }>();
-  for (const row of betRows) {
-    if (row.voided) continue;
-    const userId = userIds[row.bettor]!;
-    const total = expectedTotals.get(userId) ?? { turnoverMinor: 0n, betCount: 0 };
-    expectedTotals.set(userId, { turnoverMinor: total.turnoverMinor + row.amountMinor, betCount: total.betCount + 1 });
-  }
-  return { gameId, userIds, parent, ratePpm, registrations, bets, voids, closes, betRows, expectedTotals };
+  const input = { gameId, userIds, parent, ratePpm, registrations, bets, voids, closes, betRows };
+  return { ...input, expectedTotals: totalsOf(input, countedBets(input)) };
 }
 
-/** The per-bet reference over the bets not voided (differential, self rebate, nobody capped). */
-export function inputReference(input: PlatformInput): ReferenceSettlement {
+/**
+ * The bets that count when only the first `betsProduced` bets were sent (a stream stopped early)
+ * and `voided` names the voids sent: by default all of the input with its own voids.
+ */
+export function countedBets(
+  input: Pick<PlatformInput, 'betRows'>,
+  betsProduced: number = input.betRows.length,
+  voided?: ReadonlySet<string>,
+): PlatformInput['betRows'] {
+  return input.betRows
+    .slice(0, betsProduced)
+    .filter((row) => (voided === undefined ? !row.voided : !voided.has(row.betId)));
+}
+
+/** userId -> turnover and bet count of `bets` (users without a counted bet are absent). */
+export function totalsOf(
+  input: Pick<PlatformInput, 'userIds'>,
+  bets: PlatformInput['betRows'],
+): Map<string, { turnoverMinor: bigint; betCount: number }> {
+  const totals = new Map<string, { turnoverMinor: bigint; betCount: number }>();
+  for (const row of bets) {
+    const userId = input.userIds[row.bettor]!;
+    const total = totals.get(userId) ?? { turnoverMinor: 0n, betCount: 0 };
+    totals.set(userId, { turnoverMinor: total.turnoverMinor + row.amountMinor, betCount: total.betCount + 1 });
+  }
+  return totals;
+}
+
+/** The per-bet reference over `bets` (differential, self rebate, nobody capped). */
+export function inputReference(
+  input: Pick<PlatformInput, 'parent' | 'ratePpm' | 'betRows'>,
+  bets = countedBets(input),
+): ReferenceSettlement {
   return referenceSettle(
     {
       parent: input.parent,
@@ -135,7 +162,7 @@ export function inputReference(input: PlatformInput): ReferenceSettlement {
       eligible: input.parent.map(() => true),
       capMinor: input.parent.map(() => null),
     },
-    input.betRows.filter((row) => !row.voided).map((row) => ({ bettor: row.bettor, amountMinor: row.amountMinor })),
+    bets.map((row) => ({ bettor: row.bettor, amountMinor: row.amountMinor })),
     { model: 'differential', selfRebate: true },
   );
 }
