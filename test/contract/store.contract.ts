@@ -161,11 +161,12 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
 
     test('voids are applied in one batch and never overwrite an earlier void', async () => {
       await store.bets.insertNew([bet('2001', 10n), bet('2002', 20n), bet('2003', 30n)], nowMs);
-      await store.bets.markVoided([
+      const marked = await store.bets.markVoided([
         { betId: '2001', voidedAtMs: nowMs + 1 },
         { betId: '2002', voidedAtMs: nowMs + 2 },
       ]);
-      await store.bets.markVoided([{ betId: '2001', voidedAtMs: nowMs + 99 }]);
+      assert.equal(marked, 2);
+      assert.equal(await store.bets.markVoided([{ betId: '2001', voidedAtMs: nowMs + 99 }]), 0);
       const read = await store.bets.getMany(['2001', '2002', '2003']);
       assert.equal(read.get('2001')?.voidedAtMs, nowMs + 1);
       assert.equal(read.get('2002')?.voidedAtMs, nowMs + 2);

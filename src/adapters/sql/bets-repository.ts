@@ -100,13 +100,14 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
     },
     async markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]) {
       // One UPDATE per chunk: a CASE maps each bet id to its own void time.
+      let marked = 0;
       for (let start = 0; start < voids.length; start += lookupChunkSize) {
         const chunk = voids.slice(start, start + lookupChunkSize);
         const cases = sql.join(
           chunk.map((entry) => sql`when ${entry.betId} then ${entry.voidedAtMs}`),
           sql` `,
         );
-        await executor
+        const [result] = await executor
           .updateTable('bets')
           .set({ voided_at_ms: sql<number>`case bet_id ${cases} end` })
           .where(
@@ -116,7 +117,9 @@ export function createBetsRepository(database: SqlDatabase, executor: Executor):
           )
           .where('voided_at_ms', 'is', null)
           .execute();
+        marked += Number(result?.numUpdatedRows ?? 0n);
       }
+      return marked;
     },
   };
 }

@@ -22,7 +22,7 @@ import {
   type UserRegistered,
 } from '../../domain/events.ts';
 import type { UserId } from '../../domain/ids.ts';
-import { isTiernetError } from '../errors.ts';
+import { isTiernetError, TiernetError } from '../errors.ts';
 import type { Cache } from '../ports/cache.ts';
 import { UserChangeSet, type AfterUserChanges } from '../ports/user-changes.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -412,7 +412,15 @@ async function applyInTransaction(
   for (const [userId, delta] of subtreeShifts) await session.agentTree.shiftSubtreeDepth(userId, delta, nowMs);
   if (subtreeShifts.size > 0) await deps.onSubtreesMoved?.(session);
   await session.bets.insertAbsent([...newBets.values()], nowMs);
-  await session.bets.markVoided(voids);
+  // A bet another transaction voided since this one read it (a second consumer still holding
+  // the partition, or the same void sent under two keys) must not be subtracted twice: the
+  // batch is retried, and the retry reads the bet as voided and answers duplicate.
+  const marked = await session.bets.markVoided(voids);
+  if (marked !== voids.length)
+    throw new TiernetError(
+      'db_conflict',
+      `${voids.length - marked} of ${voids.length} voids were applied concurrently`,
+    );
   await session.pendingVoids.insert(pendingVoids, nowMs);
   await session.adjustments.insert(adjustments, nowMs);
   const newPeriodKeys = await session.periods.insertClosed(closedPeriods, nowMs);

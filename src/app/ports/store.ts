@@ -111,7 +111,8 @@ export interface BetsRepository {
   insertNew(rows: readonly BetRow[], nowMs: number): Promise<Set<BetId>>;
   /** Inserts bets the caller found absent earlier in this transaction; a concurrent insert is a db_conflict. */
   insertAbsent(rows: readonly BetRow[], nowMs: number): Promise<void>;
-  markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]): Promise<void>;
+  /** Sets the void time of bets not voided yet; returns how many it marked (an already voided bet is not counted). */
+  markVoided(voids: readonly { betId: BetId; voidedAtMs: number }[]): Promise<number>;
   /** Bets of the given users ordered by (user, placed time, bet id), keyset-paged from `after`. */
   pageForUsers(
     userIds: readonly UserId[],

@@ -1,0 +1,80 @@
+// Proves a bet voided by another transaction between this batch's read and its write is not
+// subtracted twice: the batch sees fewer bets marked than it voided, retries as a conflict,
+// and the retry answers duplicate. The interleaving is forced, not hoped for: the first
+// attempt's markVoided is preceded by a committed void from another connection (what a
+// second consumer still holding the partition, or the same void sent under two keys, does).
+// MariaDB only: SQLite has one writer at a time, so the interleaving cannot happen there.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryCache } from '../../src/adapters/memory/cache.ts';
+import { ingestBatch, type IngestDependencies, type IngestItem } from '../../src/app/ingest/ingest-batch.ts';
+import type { Store } from '../../src/app/ports/store.ts';
+import { LadderSource } from '../../src/app/vip/ladder-source.ts';
+import { openStoreFixture, type StoreFixture } from '../support/backends.ts';
+
+const t0 = Date.UTC(2026, 10, 20, 8);
+const clock = { nowMs: () => t0 + 60_000 };
+const item = (value: unknown): IngestItem => ({ input: { kind: 'json', value } });
+
+let fixture: StoreFixture;
+before(async () => {
+  fixture = await openStoreFixture('mysql', 'ingest-void-race');
+});
+after(() => fixture.cleanup());
+
+function depsWith(store: Store): IngestDependencies {
+  return {
+    store,
+    cache: new MemoryCache({ clock }),
+    clock,
+    ladders: new LadderSource([1, 7, 30, 90]),
+    currency: 'CNY',
+    windowDays: [1, 7, 30, 90],
+    topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 'settlements', dlq: 'dlq' },
+    consumerGroup: 'void-race',
+  };
+}
+
+test('a void committed concurrently between read and write is subtracted once; the batch retries', async () => {
+  const base = fixture.store;
+  await ingestBatch(depsWith(base), [
+    item({ type: 'bet.placed', betId: '71', userId: '7', gameId: 'g', periodId: 'p', amount: '10', placedAt: t0 }),
+  ]);
+  let interleaved = 0;
+  // The first attempt's session: before it marks the void, another connection voids the bet and commits.
+  const racing: Store = {
+    ...base,
+    transaction: (work) =>
+      base.transaction((session) =>
+        work({
+          ...session,
+          bets: {
+            ...session.bets,
+            markVoided: async (voids) => {
+              if (interleaved === 0) {
+                interleaved += 1;
+                await base.transaction(async (other) => {
+                  const bet = (await other.bets.getMany(['71'])).get('71');
+                  assert.ok(bet !== undefined);
+                  await other.bets.markVoided([{ betId: '71', voidedAtMs: t0 + 5 }]);
+                  await other.metrics.addDeltas([
+                    { userId: '7', day: bet.day, turnoverDeltaMinor: -bet.amountMinor, betCountDelta: -1 },
+                  ]);
+                });
+              }
+              return session.bets.markVoided(voids);
+            },
+          },
+        }),
+      ),
+  };
+  const { results, stats } = await ingestBatch(depsWith(racing), [
+    item({ type: 'bet.voided', betId: '71', voidedAt: t0 + 9 }),
+  ]);
+  assert.equal(interleaved, 1);
+  assert.equal(stats.attempts, 2, 'the first attempt conflicted and the batch was retried');
+  assert.equal(results[0]?.status, 'duplicate');
+  const totals = await base.metrics.totals(['7']);
+  assert.deepEqual(totals.get('7'), { userId: '7', turnoverMinor: 0n, betCount: 0 });
+  assert.equal((await base.bets.getMany(['71'])).get('71')?.voidedAtMs, t0 + 5);
+});
