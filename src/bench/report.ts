@@ -49,17 +49,16 @@ const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? v
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 function scalingTable(title: string, curve: ScalingCurve, size: 'users' | 'chain'): string[] {
-  const unit = size === 'users' ? 'user' : 'chain level';
   return [
     `### ${title}`,
     '',
     `Fitted exponent of time against ${size === 'users' ? 'size' : 'chain depth'}: total ${fixed(curve.timeExponent)}, compute ${fixed(curve.computeExponent)} (1 = linear).`,
     '',
-    `| users | chain | bets | lines | total | compute | floor | ratio to floor | peak RSS | total µs per ${unit} |`,
+    `| users | chain | bets | lines | total | compute | floor | ratio to floor | peak RSS | total µs per user |`,
     '|---|---|---|---|---|---|---|---|---|---|',
     ...curve.points.map(
       (point) =>
-        `| ${point.users} | ${point.chain} | ${point.bets} | ${point.lines} | ${seconds(point.totalMs)} | ${point.computeMs} ms | ${seconds(point.floorMs)} | ${fixed(point.ratioToFloor)}× | ${point.peakRssMb} MB | ${fixed((point.totalMs * 1000) / (size === 'users' ? point.users : point.chain), 1)} |`,
+        `| ${point.users} | ${point.chain} | ${point.bets} | ${point.lines} | ${seconds(point.totalMs)} | ${point.computeMs} ms | ${seconds(point.floorMs)} | ${fixed(point.ratioToFloor)}× | ${point.peakRssMb} MB | ${fixed((point.totalMs * 1000) / point.users, 1)} |`,
     ),
     '',
   ];
