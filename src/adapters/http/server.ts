@@ -42,6 +42,16 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    // A URL the router cannot take apart (bad percent-encoding, a path parameter over the
+    // router's length limit) is refused before any hook runs; without this Fastify answers in
+    // its own JSON shape. The detail does not echo the URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const detail =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path parameter is longer than the router accepts (100 characters)'
+          : 'the URL is not valid (malformed percent-encoding)';
+      void sendProblem(reply, problem('request_invalid', detail, '/params'));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
 
   await app.register(swagger, {
@@ -98,6 +108,27 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
     }
   });
 
+  // Ajv coerces the query-string text "Infinity" (or "1e400") to a number and then skips the
+  // minimum/maximum checks, which only look at finite numbers: such a value reached a LIMIT
+  // clause and failed there with a 500. Query strings and path parameters are flat and
+  // small, so every coerced number in them is checked here, after validation.
+  app.addHook('preHandler', async (request, reply) => {
+    for (const [location, values] of [
+      ['querystring', request.query],
+      ['params', request.params],
+    ] as const) {
+      if (typeof values !== 'object' || values === null) continue;
+      for (const [name, value] of Object.entries(values)) {
+        if (typeof value === 'number' && !Number.isFinite(value))
+          return sendProblem(
+            reply,
+            problem('request_invalid', `${location}/${name} must be a finite number`, `/${location}/${name}`),
+          );
+      }
+    }
+    return undefined;
+  });
+
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (error.validation !== undefined && error.validation.length > 0) {
       const first = error.validation[0];
@@ -123,7 +154,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<HttpA
       return sendProblem(reply.header('retry-after', '60'), problem('rate_limited', detail));
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendProblem(reply, problem('request_invalid', error.message));
+      // Content-type parser errors (not JSON, empty, unsupported media type, too large) are about the body as a whole.
+      const field = error.code.startsWith('FST_ERR_CTP_') ? '/body' : undefined;
+      return sendProblem(reply, problem('request_invalid', error.message, field));
     }
     request.log.error({ err: error }, 'unexpected error');
     return sendProblem(reply, problem('internal', 'internal error; see the server log'));

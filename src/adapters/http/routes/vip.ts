@@ -320,7 +320,7 @@ export function vipRoutes(deps: VipAdminDependencies) {
         },
       },
       async (request, reply) => {
-        const id = parseId(request.params.id, '/id');
+        const id = parseId(request.params.id, '/params/id');
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const view = await userView(deps, id.value);
         if (view === null) return sendProblem(reply, problem('user_unknown', `user ${id.value} is not known`));
@@ -352,7 +352,7 @@ export function vipRoutes(deps: VipAdminDependencies) {
         },
       },
       async (request, reply) => {
-        const id = parseId(request.params.id, '/id');
+        const id = parseId(request.params.id, '/params/id');
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const page = await vipHistory(deps, id.value, request.query.cursor ?? null, request.query.limit ?? 100);
         if (page === null) return sendProblem(reply, problem('user_unknown', `user ${id.value} is not known`));
@@ -383,7 +383,7 @@ export function vipRoutes(deps: VipAdminDependencies) {
         },
       },
       async (request, reply) => {
-        const id = parseId(request.params.id, '/id');
+        const id = parseId(request.params.id, '/params/id');
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const result = await explainUser(deps, id.value);
         if (result === null) return sendProblem(reply, problem('user_unknown', `user ${id.value} is not known`));
@@ -430,7 +430,7 @@ export function vipRoutes(deps: VipAdminDependencies) {
         },
       },
       async (request, reply) => {
-        const id = parseId(request.params.id, '/id');
+        const id = parseId(request.params.id, '/params/id');
         if (!id.ok) return sendProblem(reply, problemFromRefusal(id));
         const body = request.body;
         let expiresAtMs: number | null = null;
