@@ -5,9 +5,10 @@
 // the rest to the background loop (the response says which). Refusals are data.
 import { evaluateRule } from '../../domain/groups/evaluate.ts';
 import { parseId, type UserId } from '../../domain/ids.ts';
-import { accept, refuse, type Result } from '../../domain/result.ts';
+import { accept, refuse, type Refusal, type Result } from '../../domain/result.ts';
 import { TiernetError } from '../errors.ts';
 import type { GroupMemberRow, GroupRow } from '../ports/groups.ts';
+import type { Store, StoreSession } from '../ports/store.ts';
 import { groupCountMax } from './group-catalog.ts';
 import { checkGroupInput, checkRule, type GroupInput } from './group-input.ts';
 import { runGroupMaintenance, type MaintenanceReport } from './group-maintenance.ts';
@@ -37,6 +38,33 @@ export interface GroupWriteResult {
 
 const unknownGroup = (groupId: string) => refuse('group_unknown', `group ${groupId} does not exist`);
 
+class RefusedInTransaction extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(`refused: ${refusal.code}`);
+  }
+}
+
+/**
+ * A definition change takes its lock by bumping the catalog version, before it knows whether
+ * it will refuse. A refusal therefore rolls the transaction back: a refused request leaves
+ * every table as it was (and no process reloads its rules for nothing).
+ */
+async function refusableTransaction<T>(
+  store: Store,
+  work: (session: StoreSession) => Promise<Result<T>>,
+): Promise<Result<T>> {
+  try {
+    return await store.transaction(async (session) => {
+      const result = await work(session);
+      if (!result.ok) throw new RefusedInTransaction(result);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof RefusedInTransaction) return error.refusal;
+    throw error;
+  }
+}
+
 async function finishInRequest(deps: GroupsDependencies, groupId: string): Promise<MaintenanceReport> {
   return runGroupMaintenance(deps, groupId, deps.requestBatchesMax ?? requestBatchesMaxDefault);
 }
@@ -55,7 +83,7 @@ export async function createGroup(
   if (!checked.ok) return checked;
   const group = checked.value;
   const nowMs = deps.clock.nowMs();
-  const created = await deps.store.transaction(async (session): Promise<Result<GroupRow>> => {
+  const created = await refusableTransaction(deps.store, async (session): Promise<Result<GroupRow>> => {
     await session.groups.bumpCatalogVersion(nowMs);
     const existing = (await session.groups.getMany([groupId], 'exclusive')).get(groupId);
     if (existing !== undefined) {
@@ -100,7 +128,8 @@ export async function replaceGroup(
   input: GroupInput,
 ): Promise<Result<GroupWriteResult>> {
   const nowMs = deps.clock.nowMs();
-  const updated = await deps.store.transaction(
+  const updated = await refusableTransaction(
+    deps.store,
     async (session): Promise<Result<{ row: GroupRow; ruleChanged: boolean }>> => {
       await session.groups.bumpCatalogVersion(nowMs);
       const existing = (await session.groups.getMany([groupId], 'exclusive')).get(groupId);
@@ -140,7 +169,7 @@ export async function replaceGroup(
 /** Removes the group for every reader at once; its members leave in batches (group.left each). */
 export async function deleteGroup(deps: GroupsDependencies, groupId: string): Promise<Result<MaintenanceReport>> {
   const nowMs = deps.clock.nowMs();
-  const marked = await deps.store.transaction(async (session): Promise<Result<GroupRow>> => {
+  const marked = await refusableTransaction(deps.store, async (session): Promise<Result<GroupRow>> => {
     await session.groups.bumpCatalogVersion(nowMs);
     const existing = (await session.groups.getMany([groupId], 'exclusive')).get(groupId);
     if (existing === undefined || existing.deleting) return unknownGroup(groupId);
