@@ -1,6 +1,9 @@
 // A background loop that runs one step at a time, sleeps when idle, wakes early on notify(),
 // backs off (bounded, exponential) after failures, and stops cleanly: stop() resolves after
-// the step in flight has finished.
+// the step in flight has finished. notify() does not cut a backoff short (only stop() does):
+// the relay is notified after every ingest batch, and with Redis down that turned its backoff
+// into a retry per batch (hundreds of failed attempts and warnings in a 10 s outage); the
+// notification is kept and the step runs when the backoff ends.
 export interface LoopStep {
   /** Returns true when there may be more work right away. */
   (): Promise<boolean>;
@@ -19,6 +22,8 @@ export class WakeableLoop {
   readonly #step: LoopStep;
   #running = false;
   #wake: (() => void) | null = null;
+  /** Ends a backoff sleep early; only stop() calls it. */
+  #interrupt: (() => void) | null = null;
   #done: Promise<void> | null = null;
   #pendingWake = false;
 
@@ -41,6 +46,7 @@ export class WakeableLoop {
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
+    this.#interrupt?.();
     await this.#done;
   }
 
@@ -65,6 +71,19 @@ export class WakeableLoop {
     this.#pendingWake = false;
   }
 
+  async #backoff(ms: number): Promise<void> {
+    if (!this.#running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#interrupt = finish;
+    });
+    this.#interrupt = null;
+  }
+
   async #run(): Promise<void> {
     let failures = 0;
     const base = this.#options.backoffBaseMs ?? 100;
@@ -77,7 +96,7 @@ export class WakeableLoop {
       } catch (error) {
         failures += 1;
         this.#options.onError(error, failures);
-        await this.#sleep(Math.min(max, base * 2 ** Math.min(failures, 16)));
+        await this.#backoff(Math.min(max, base * 2 ** Math.min(failures, 16)));
         continue;
       }
       if (!more && this.#running) await this.#sleep(this.#options.idleMs);
