@@ -36,6 +36,9 @@ export class OutboxRelay {
     this.#loop = new WakeableLoop(() => this.relayOnce(), {
       name: 'outbox-relay',
       idleMs: options.idleMs ?? 200,
+      // Out-events are latency-sensitive: after an outage the relay tries again within 2 s,
+      // at a cost of one failed round trip per 2 s while the outage lasts.
+      backoffMaxMs: 2_000,
       onError: (error) => options.onError(error),
     });
   }
