@@ -1,7 +1,8 @@
 // The SQL store as one code path over two dialects. Kysely builds the queries; the few places
 // where MySQL and SQLite differ (DDL, upsert syntax, retryable errors, the migration lock)
 // live behind SqlDialect, implemented in src/adapters/mysql and src/adapters/sqlite.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { invariant } from '../../domain/assert.ts';
 import { TiernetError } from '../../app/errors.ts';
 import type { TableDefinition } from './schema.ts';
 import type { Tables } from './tables.ts';
@@ -97,11 +98,18 @@ export async function insertRows(
   conflictTail: string,
 ): Promise<void> {
   if (rows.length === 0) return;
+  // The statement text is assembled directly (placeholders only) and bound as one flat
+  // parameter list. Building a query tree of one node per value made Kysely 7% of the ingest
+  // bench's CPU profile and fed its 14% garbage collection.
+  const tableName = sql`${sql.table(table)}`.compile(executor).sql;
+  const rowPlaceholders = `(${new Array<string>(columns.length).fill('?').join(',')})`;
   for (const chunk of chunkRows(rows, columns.length, database.dialect.parametersMax)) {
-    const values = sql.join(chunk.map((row) => sql`(${sql.join(row.map((value) => sql`${value}`))})`));
-    const columnList = sql.raw(columns.join(', '));
-    await sql`insert into ${sql.table(table)} (${columnList}) values ${values} ${sql.raw(conflictTail)}`.execute(
-      executor,
-    );
+    const parameters: RowValue[] = [];
+    for (const row of chunk) {
+      invariant(row.length === columns.length, `a row for ${table} has ${row.length} values, not ${columns.length}`);
+      for (const value of row) parameters.push(value);
+    }
+    const text = `insert into ${tableName} (${columns.join(', ')}) values ${new Array<string>(chunk.length).fill(rowPlaceholders).join(',')} ${conflictTail}`;
+    await executor.executeQuery(CompiledQuery.raw(text, parameters));
   }
 }
