@@ -151,7 +151,35 @@ export async function runCrashRun(options: {
   };
   const eventLog = createKafkaEventLog({ brokers, clientId: `${topicPrefix}platform` });
   const probe = await createConnection({ uri: database.url, supportBigNumbers: true, bigNumberStrings: true });
-  let service: ServeProcess = spawnServe(env);
+  // A service that exits without being killed (a crash at start, a failed migration) ends the
+  // run at once with its stderr, instead of a step timing out minutes later.
+  let unexpectedExit: Error | null = null;
+  const killedByHarness = new Set<ServeProcess>();
+  const start = (): ServeProcess => {
+    const started = spawnServe(env);
+    void started.exited.then(({ code, signal }) => {
+      if (killedByHarness.has(started)) return;
+      unexpectedExit ??= new Error(
+        `${label}: tiernet serve exited by itself (code ${code}, signal ${signal})\n${started.stderrTail()}`,
+      );
+    });
+    return started;
+  };
+  const stopByHarness = async (running: ServeProcess, how: 'kill9' | 'stop'): Promise<number | null> => {
+    killedByHarness.add(running);
+    if (how === 'kill9') {
+      await running.kill9();
+      return null;
+    }
+    return running.stop();
+  };
+  const checked =
+    <T>(probe: () => Promise<T | undefined>) =>
+    async (): Promise<T | undefined> => {
+      if (unexpectedExit !== null) throw unexpectedExit;
+      return probe();
+    };
+  let service: ServeProcess = start();
   const killRecords: KillRecord[] = [];
   let inputDone = false;
   let killerSettled: Promise<Error | undefined> = Promise.resolve(undefined);
@@ -168,7 +196,7 @@ export async function runCrashRun(options: {
           killRecords.push({ plan: describePlan(plan), fired: false, atMs: 0, ...(await probeCounts(probe)) });
           continue;
         }
-        await service.kill9();
+        await stopByHarness(service, 'kill9');
         const record: KillRecord = {
           plan: describePlan(plan),
           fired: true,
@@ -180,7 +208,7 @@ export async function runCrashRun(options: {
           `${label}: kill -9 at ${record.atMs} ms (${record.plan}; step "${currentStep}"): bets ${record.betsApplied}, ` +
             `settlements running ${record.settlementsRunning}, periods unclaimed ${record.periodsPending}, outbox ${record.outboxRows}`,
         );
-        service = spawnServe(env);
+        service = start();
       }
     })();
     // Settled before the probe connection closes, whatever happens to the steps.
@@ -200,7 +228,11 @@ export async function runCrashRun(options: {
         })),
       );
       for (const wait of step.waits) {
-        await waitFor(`${label}: step "${step.name}" (${describeWait(wait)})`, () => holds(probe, wait), stepTimeoutMs);
+        await waitFor(
+          `${label}: step "${step.name}" (${describeWait(wait)})`,
+          checked(() => holds(probe, wait)),
+          stepTimeoutMs,
+        );
       }
       if (verbose) log(`${label}: step "${step.name}" done at ${Date.now() - startedMs} ms`);
     }
@@ -213,7 +245,7 @@ export async function runCrashRun(options: {
     const endOffsets = await highWatermarks(brokers, inputTopics);
     await waitFor(
       `${label}: every input message consumed, every period settled, the outbox drained`,
-      async () => {
+      checked(async () => {
         const [offsets] = await probe.query<RowDataPacket[]>(
           'SELECT topic, partition_no, next_offset FROM consumer_offsets WHERE consumer_group = ?',
           [`${topicPrefix}group`],
@@ -228,12 +260,12 @@ export async function runCrashRun(options: {
         const counts = await probeCounts(probe);
         if (counts.settlementsRunning > 0 || counts.periodsPending > 0 || counts.outboxRows > 0) return undefined;
         return true;
-      },
+      }),
       stepTimeoutMs,
     );
     // A restart right at the end may still be booting: a clean stop needs its signal handlers.
     await service.listening;
-    const exitCode = await service.stop();
+    const exitCode = await stopByHarness(service, 'stop');
     if (exitCode !== 0) throw new Error(`${label}: serve exited ${exitCode} on SIGTERM\n${service.stderrTail()}`);
 
     const { state, settlementNames } = await readCanonicalState(database.url, topicPrefix);
@@ -262,7 +294,7 @@ export async function runCrashRun(options: {
     const attempt = async (step: () => Promise<unknown>): Promise<void> => {
       await step().catch((error: unknown) => cleanupErrors.push(error));
     };
-    await attempt(() => service.kill9());
+    await attempt(() => stopByHarness(service, 'kill9'));
     await attempt(() => probe.end());
     await attempt(() => eventLog.close());
     await attempt(() => database.drop());
