@@ -12,6 +12,7 @@ export interface ServiceMetrics {
   readonly vipChanges: Counter;
   readonly outboxRelayed: Counter;
   readonly outboxErrors: Counter;
+  readonly cacheErrors: Counter;
   readonly consumerLag: Gauge;
   readonly settlementSeconds: Histogram<'outcome'>;
   readonly lockContention: Counter<'lock'>;
@@ -55,6 +56,11 @@ export function createServiceMetrics(): ServiceMetrics {
       registers,
     }),
     outboxErrors: new Counter({ name: 'tiernet_outbox_relay_errors_total', help: 'Outbox relay failures', registers }),
+    cacheErrors: new Counter({
+      name: 'tiernet_cache_errors_total',
+      help: 'Cache (Redis) operations that failed; the service carries on without the cache',
+      registers,
+    }),
     consumerLag: new Gauge({
       name: 'tiernet_consumer_lag_messages',
       help: 'Messages behind the log end, summed over assigned partitions',

@@ -39,6 +39,7 @@ import { loadRebateEligibility } from '../app/groups/policies.ts';
 import { defaultRunnerName } from '../app/settlement/run-settlement.ts';
 import type { HealthProbe } from '../adapters/http/health.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+import { throttledWarning } from './throttled-warning.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -119,8 +120,16 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       { name: 'events', backend: backends.log, check: () => eventLog.ping() },
     ];
     const ladders = new LadderSource(config.metrics.windowDays);
-    const onCacheError = (error: unknown): void =>
-      logger.warn({ err: error }, 'cache unavailable; carrying on without it');
+    // Counted every time, logged at most every 10 s: while Redis is down this fires per batch.
+    const warnCacheError = throttledWarning(
+      10_000,
+      () => clock.nowMs(),
+      (error, occurrences) => logger.warn({ err: error, occurrences }, 'cache unavailable; carrying on without it'),
+    );
+    const onCacheError = (error: unknown): void => {
+      metrics.cacheErrors.inc();
+      warnCacheError(error);
+    };
     const topics = {
       vipChanges: config.topics.vipChanges,
       groupChanges: config.topics.groupChanges,
