@@ -16,6 +16,10 @@ export function createLogger(level: string): Logger {
           'mysql.url',
           'redis.url',
           '*.password',
+          // ioredis puts the failed command on its errors: AUTH's arguments are the user and
+          // the password (a wrong Redis password was logged in full as err.command.args).
+          '*.command.args',
+          '*.cause.command.args',
         ],
         censor: '***',
       },
