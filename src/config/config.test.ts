@@ -70,4 +70,18 @@ describe('loadConfig', () => {
     assert.equal(text.includes('s3cret'), false);
     assert.equal(text.includes('super-secret-token-123'), false);
   });
+
+  test('redaction hides a Redis password given without a user name', () => {
+    const config = loadConfig({
+      env: {
+        TIERNET_REDIS_URL: 'redis://:r3dis-pass@cache:6379',
+        TIERNET_MYSQL_URL: 'mysql://db:3306/t',
+        TIERNET_ADMIN_TOKEN: 'super-secret-token-123',
+      },
+    });
+    const text = JSON.stringify(redactConfig(config));
+    assert.equal(text.includes('r3dis-pass'), false);
+    assert.ok(text.includes('redis://:***@cache:6379'), text);
+    assert.ok(text.includes('mysql://db:3306/t'), 'a URL without credentials is left as it is');
+  });
 });

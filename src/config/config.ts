@@ -230,7 +230,9 @@ export function backendsOf(config: Config): {
 
 /** The configuration with secrets masked, safe to log or print. */
 export function redactConfig(config: Config): unknown {
-  const maskUrl = (url: string): string => url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+  // The user name may be empty (redis://:password@host is how a Redis password alone is
+  // given): such a password was logged in full by a pattern that wanted a user name first.
+  const maskUrl = (url: string): string => url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
   return {
     ...config,
     adminToken: config.adminToken === undefined ? undefined : '***',
