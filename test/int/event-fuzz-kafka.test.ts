@@ -66,6 +66,7 @@ describe('event fuzzing end to end on Kafka, MariaDB and Redis', () => {
   const nowMs = Date.now();
   const world: CorpusWorld = {
     nowMs,
+    runningClock: true,
     currency: 'CNY',
     seedUser: {
       type: 'user.registered',
