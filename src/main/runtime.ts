@@ -26,6 +26,7 @@ import { closeRedisClient, createRedisClient } from '../adapters/redis/client.ts
 import { RedisLock } from '../adapters/redis/lock.ts';
 import type { SqlDatabase } from '../adapters/sql/database.ts';
 import { migrate, type MigrationReport } from '../adapters/sql/migrate.ts';
+import { ensureSettlementClaimGate } from '../adapters/sql/settlement-claim-gate.ts';
 import { createSqlStore, createStoreSession } from '../adapters/sql/store.ts';
 import { createAgentTreeRepository } from '../adapters/sql/agent-tree-repository.ts';
 import type { AgentRouteDeps } from '../adapters/http/routes/agents.ts';
@@ -243,7 +244,11 @@ export async function openRuntime(config: Config, logger: Logger, clock: Clock =
       settlement,
       inputTopics,
       allTopics: [...inputTopics, topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq],
-      migrate: (onProgress) => migrate(database, clock.nowMs(), onProgress),
+      migrate: async (onProgress) => {
+        const report = await migrate(database, clock.nowMs(), onProgress);
+        await ensureSettlementClaimGate(database, clock.nowMs());
+        return report;
+      },
       async close() {
         for (const close of closers.reverse()) {
           try {

@@ -351,7 +351,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal(await store.outbox.count(), before + 3);
     });
 
-    test('consumer offsets are upserted per group and partition', async () => {
+    test('consumer offsets are upserted per group and partition and never move backwards', async () => {
       await store.offsets.save(
         [
           { consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 10n },
@@ -360,6 +360,8 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         nowMs,
       );
       await store.offsets.save([{ consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 42n }], nowMs);
+      // A redelivered or replayed batch saves a lower offset: the stored one stays.
+      await store.offsets.save([{ consumerGroup: 'g', topic: 'bets', partition: 1, nextOffset: 2n }], nowMs);
       assert.deepEqual(await store.offsets.load('g', 'bets'), [
         { consumerGroup: 'g', topic: 'bets', partition: 0, nextOffset: 42n },
         { consumerGroup: 'g', topic: 'bets', partition: 1, nextOffset: 3n },

@@ -50,10 +50,11 @@ export const mysqlDialect: SqlDialect = {
       `CREATE TABLE IF NOT EXISTS \`${table.name}\` (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ];
   },
-  renderUpsertTail(_keyColumns, addColumns, setColumns): string {
+  renderUpsertTail(_keyColumns, addColumns, setColumns, maxColumns = []): string {
     const assignments = [
       ...addColumns.map((name) => `\`${name}\` = \`${name}\` + VALUES(\`${name}\`)`),
       ...setColumns.map((name) => `\`${name}\` = VALUES(\`${name}\`)`),
+      ...maxColumns.map((name) => `\`${name}\` = GREATEST(\`${name}\`, VALUES(\`${name}\`))`),
     ];
     return `ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`;
   },

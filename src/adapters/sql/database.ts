@@ -13,8 +13,16 @@ export interface SqlDialect {
   readonly name: DialectName;
   /** Statements creating the table and its indexes, each idempotent. */
   renderCreateTable(table: TableDefinition): string[];
-  /** `INSERT ... ON CONFLICT/DUPLICATE KEY` tail that adds `addColumns` and overwrites `setColumns`. */
-  renderUpsertTail(keyColumns: readonly string[], addColumns: readonly string[], setColumns: readonly string[]): string;
+  /**
+   * `INSERT ... ON CONFLICT/DUPLICATE KEY` tail that adds `addColumns`, overwrites `setColumns`
+   * and keeps the larger of the stored and new value of `maxColumns`.
+   */
+  renderUpsertTail(
+    keyColumns: readonly string[],
+    addColumns: readonly string[],
+    setColumns: readonly string[],
+    maxColumns?: readonly string[],
+  ): string;
   /** `INSERT ... ` tail that leaves an existing row untouched (not INSERT IGNORE: that hides other errors). */
   renderIgnoreTail(keyColumns: readonly string[]): string;
   isDuplicateKey(error: unknown): boolean;

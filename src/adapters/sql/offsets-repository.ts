@@ -11,10 +11,13 @@ export function createOffsetsRepository(database: SqlDatabase, executor: Executo
         'consumer_offsets',
         ['consumer_group', 'topic', 'partition_no', 'next_offset', 'updated_at_ms'],
         offsets.map((offset) => [offset.consumerGroup, offset.topic, offset.partition, offset.nextOffset, nowMs]),
+        // Never backwards: a redelivered or replayed batch must not lower what was applied
+        // (ingest's dead-letter check relies on it).
         database.dialect.renderUpsertTail(
           ['consumer_group', 'topic', 'partition_no'],
           [],
-          ['next_offset', 'updated_at_ms'],
+          ['updated_at_ms'],
+          ['next_offset'],
         ),
       );
     },

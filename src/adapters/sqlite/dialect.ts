@@ -48,10 +48,11 @@ export const sqliteDialect: SqlDialect = {
     }
     return statements;
   },
-  renderUpsertTail(keyColumns, addColumns, setColumns): string {
+  renderUpsertTail(keyColumns, addColumns, setColumns, maxColumns = []): string {
     const assignments = [
       ...addColumns.map((name) => `"${name}" = "${name}" + excluded."${name}"`),
       ...setColumns.map((name) => `"${name}" = excluded."${name}"`),
+      ...maxColumns.map((name) => `"${name}" = MAX("${name}", excluded."${name}")`),
     ];
     return `ON CONFLICT (${quoteList(keyColumns)}) DO UPDATE SET ${assignments.join(', ')}`;
   },

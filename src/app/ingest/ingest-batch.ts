@@ -436,7 +436,14 @@ async function applyInTransaction(
   // Offsets this database already applied, committed with the state they produced. A refused
   // item below them was dead-lettered by that earlier transaction (a redelivery, or the group
   // moved back to an earlier offset), so it is not dead-lettered again under a new event id.
-  const appliedOffsets = await appliedOffsetsOf(session, deps.consumerGroup, items);
+  // Only a batch that refused a logged item needs the applied offsets (one more query).
+  const refusedFromLog = items.some((item, index) => {
+    const result = results.get(index) ?? priorResults[index];
+    return result?.status === 'rejected' && item.source !== undefined;
+  });
+  const appliedOffsets = refusedFromLog
+    ? await appliedOffsetsOf(session, deps.consumerGroup, items)
+    : new Map<string, bigint>();
   const outbox: OutboxRecord[] = [...vip.outbox];
   for (const [index, item] of items.entries()) {
     const result = results.get(index) ?? priorResults[index];
@@ -475,13 +482,8 @@ async function applyInTransaction(
     if (changes.size > 0) outbox.push(...(await deps.afterApply(session, changes.toMap(), nowMs)));
   }
   await session.outbox.append(outbox, nowMs);
-  // Never backwards: the stored offsets are what the dead-letter check above relies on.
-  await session.offsets.save(
-    offsetsOf(deps.consumerGroup, items).filter(
-      (offset) => offset.nextOffset > (appliedOffsets.get(offsetKeyOf(offset)) ?? 0n),
-    ),
-    nowMs,
-  );
+  // The store never moves an offset backwards: the dead-letter check above relies on it.
+  await session.offsets.save(offsetsOf(deps.consumerGroup, items), nowMs);
 
   return {
     results,

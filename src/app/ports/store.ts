@@ -150,6 +150,7 @@ export interface LedgerRepository {
 }
 
 export interface OffsetsRepository {
+  /** Upserts per group, topic and partition; a stored offset never moves backwards. */
   save(offsets: readonly ConsumerOffset[], nowMs: number): Promise<void>;
   load(consumerGroup: string, topic: string): Promise<ConsumerOffset[]>;
 }
