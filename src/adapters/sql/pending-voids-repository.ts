@@ -20,6 +20,12 @@ export function createPendingVoidsRepository(database: SqlDatabase, executor: Ex
     async take(betIds: readonly BetId[]) {
       const found = new Map<BetId, number>();
       const unique = [...new Set(betIds)];
+      if (unique.length === 0) return found;
+      // Voids before their bets are rare, so the table is nearly always empty: one probe of
+      // one row saves looking up every new bet of the batch. Same (non-locking) read as the
+      // lookup it stands for.
+      const any = await executor.selectFrom('pending_voids').select('bet_id').limit(1).execute();
+      if (any.length === 0) return found;
       for (let start = 0; start < unique.length; start += lookupChunkSize) {
         const chunk = unique.slice(start, start + lookupChunkSize);
         const rows = await executor.selectFrom('pending_voids').selectAll().where('bet_id', 'in', chunk).execute();
