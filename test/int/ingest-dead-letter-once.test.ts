@@ -6,10 +6,9 @@
 // Runs on SQLite and on MariaDB. (End to end on Kafka: test/fault/replay-offset-zero.test.ts.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryCache } from '../../src/adapters/memory/cache.ts';
 import { ingestBatch, type IngestDependencies, type IngestItem } from '../../src/app/ingest/ingest-batch.ts';
-import { LadderSource } from '../../src/app/vip/ladder-source.ts';
 import { openStoreFixture, sqlBackends, type StoreFixture } from '../support/backends.ts';
+import { testIngestDeps } from '../support/ingest-deps.ts';
 
 const t0 = Date.UTC(2026, 10, 20, 8);
 const clock = { nowMs: () => t0 + 60_000 };
@@ -38,17 +37,7 @@ for (const backend of sqlBackends) {
 
     before(async () => {
       fixture = await openStoreFixture(backend, 'dead-letter-once');
-      deps = {
-        store: fixture.store,
-        // A fresh memory cache per call would also do; the dead-letter path never reads it.
-        cache: new MemoryCache({ clock }),
-        clock,
-        ladders: new LadderSource([1, 7, 30, 90]),
-        currency: 'CNY',
-        windowDays: [1, 7, 30, 90],
-        topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 'settlements', dlq: 'dlq' },
-        consumerGroup: group,
-      };
+      deps = testIngestDeps(fixture.store, clock, { consumerGroup: group });
     });
     after(() => fixture.cleanup());
 

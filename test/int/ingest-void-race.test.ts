@@ -6,11 +6,10 @@
 // MariaDB only: SQLite has one writer at a time, so the interleaving cannot happen there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryCache } from '../../src/adapters/memory/cache.ts';
 import { ingestBatch, type IngestDependencies, type IngestItem } from '../../src/app/ingest/ingest-batch.ts';
 import type { Store } from '../../src/app/ports/store.ts';
-import { LadderSource } from '../../src/app/vip/ladder-source.ts';
 import { openStoreFixture, type StoreFixture } from '../support/backends.ts';
+import { testIngestDeps } from '../support/ingest-deps.ts';
 
 const t0 = Date.UTC(2026, 10, 20, 8);
 const clock = { nowMs: () => t0 + 60_000 };
@@ -23,16 +22,7 @@ before(async () => {
 after(() => fixture.cleanup());
 
 function depsWith(store: Store): IngestDependencies {
-  return {
-    store,
-    cache: new MemoryCache({ clock }),
-    clock,
-    ladders: new LadderSource([1, 7, 30, 90]),
-    currency: 'CNY',
-    windowDays: [1, 7, 30, 90],
-    topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 'settlements', dlq: 'dlq' },
-    consumerGroup: 'void-race',
-  };
+  return testIngestDeps(store, clock, { consumerGroup: 'void-race' });
 }
 
 test('a void committed concurrently between read and write is subtracted once; the batch retries', async () => {

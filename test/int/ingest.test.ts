@@ -10,13 +10,12 @@ import { MemoryCache } from '../../src/adapters/memory/cache.ts';
 import { RedisCache } from '../../src/adapters/redis/cache.ts';
 import { closeRedisClient, createRedisClient } from '../../src/adapters/redis/client.ts';
 import { ingestBatch, type IngestDependencies, type IngestItem } from '../../src/app/ingest/ingest-batch.ts';
-import { LadderSource } from '../../src/app/vip/ladder-source.ts';
 import { sqlBackends, openStoreFixture, type StoreFixture } from '../support/backends.ts';
 import { deleteKeysUnderPrefix, redisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { testIngestDeps } from '../support/ingest-deps.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 8);
 const clock = { nowMs: () => t0 + 3_600_000 };
-const topics = { vipChanges: 'vip', groupChanges: 'groups', settlements: 'settlements', dlq: 'dlq' };
 const ladderDocument = {
   timezone: 'Asia/Shanghai',
   levels: [
@@ -69,16 +68,7 @@ for (const backend of sqlBackends) {
         actor: 'test',
         createdAtMs: t0,
       });
-      deps = {
-        store: fixture.store,
-        cache,
-        clock,
-        ladders: new LadderSource([1, 7, 30, 90]),
-        currency: 'CNY',
-        windowDays: [1, 7, 30, 90],
-        topics,
-        consumerGroup: 'test',
-      };
+      deps = testIngestDeps(fixture.store, clock, { cache });
     });
     after(async () => {
       await closeCache();

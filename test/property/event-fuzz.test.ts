@@ -15,9 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { MemoryCache } from '../../src/adapters/memory/cache.ts';
 import { ingestBatch, type IngestDependencies, type IngestItem } from '../../src/app/ingest/ingest-batch.ts';
-import { LadderSource } from '../../src/app/vip/ladder-source.ts';
 import { openStoreFixture, sqlBackends, type StoreFixture } from '../support/backends.ts';
 import {
   badMessageArbitraries,
@@ -29,12 +27,13 @@ import {
   type CorpusWorld,
 } from '../support/event-corpus.ts';
 import { changedTables, tableDigest } from '../support/table-digest.ts';
+import { testIngestDeps, testTopics } from '../support/ingest-deps.ts';
 
 const numRuns = Number(process.env.TIERNET_FUZZ_RUNS ?? 60);
 const nowMs = Date.UTC(2026, 10, 25, 8);
 const clock = { nowMs: () => nowMs };
 const windowDays = [1, 7, 30];
-const topics = { vipChanges: 'vip', groupChanges: 'groups', settlements: 'settlements', dlq: 'dlq' };
+const topics = testTopics;
 const sourceTopic = 'tiernet.bets';
 const ladder = {
   timezone: 'Asia/Shanghai',
@@ -74,16 +73,7 @@ interface Twin {
 async function openTwin(backend: (typeof sqlBackends)[number], tag: string): Promise<Twin> {
   const fixture = await openStoreFixture(backend, tag);
   await fixture.store.ladders.insert({ version: 1, document: JSON.stringify(ladder), actor: 't', createdAtMs: nowMs });
-  const deps: IngestDependencies = {
-    store: fixture.store,
-    cache: new MemoryCache({ clock }),
-    clock,
-    ladders: new LadderSource(windowDays),
-    currency: world.currency,
-    windowDays,
-    topics,
-    consumerGroup: 'fuzz',
-  };
+  const deps = testIngestDeps(fixture.store, clock, { windowDays, currency: world.currency, consumerGroup: 'fuzz' });
   const seeded = await ingestBatch(deps, [
     { input: { kind: 'json', value: world.seedUser } },
     { input: { kind: 'json', value: world.seedBet } },

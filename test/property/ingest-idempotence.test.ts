@@ -6,13 +6,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { MemoryCache } from '../../src/adapters/memory/cache.ts';
 import { migrate } from '../../src/adapters/sql/migrate.ts';
 import { createSqlStore } from '../../src/adapters/sql/store.ts';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/connect.ts';
 import type { SqlDatabase } from '../../src/adapters/sql/database.ts';
 import { ingestBatch, type IngestDependencies } from '../../src/app/ingest/ingest-batch.ts';
-import { LadderSource } from '../../src/app/vip/ladder-source.ts';
+import { testIngestDeps } from '../support/ingest-deps.ts';
 
 const t0 = Date.UTC(2026, 10, 1);
 const clock = { nowMs: () => t0 + 40 * 86_400_000 };
@@ -64,16 +63,7 @@ async function freshDeps(): Promise<{ deps: IngestDependencies; database: SqlDat
   await store.ladders.insert({ version: 1, document: JSON.stringify(ladder), actor: 't', createdAtMs: t0 });
   return {
     database,
-    deps: {
-      store,
-      cache: new MemoryCache({ clock }),
-      clock,
-      ladders: new LadderSource(windowDays),
-      currency: 'CNY',
-      windowDays,
-      topics: { vipChanges: 'vip', groupChanges: 'groups', settlements: 's', dlq: 'dlq' },
-      consumerGroup: 't',
-    },
+    deps: testIngestDeps(store, clock, { windowDays }),
   };
 }
 
