@@ -95,8 +95,16 @@ export function buildProgram(): Command {
     const logger = createLogger(config.logLevel);
     logger.info({ config: redactConfig(config) }, 'starting');
     const runtime = await openRuntime(config, logger);
-    await runtime.migrate((message) => logger.info(message));
-    const service = await startService(runtime, { version: packageVersion() });
+    let service: Awaited<ReturnType<typeof startService>>;
+    try {
+      await runtime.migrate((message) => logger.info(message));
+      service = await startService(runtime, { version: packageVersion() });
+    } catch (error) {
+      // A start that fails (Kafka unreachable) must end the process with the error, so that a
+      // supervisor restarts it; the open connections would otherwise keep it up, serving nothing.
+      await runtime.close();
+      throw error;
+    }
     logger.info({ address: service.address }, 'listening');
     print(options.json, `tiernet listening on ${service.address} (store: ${runtime.store.backend})`, {
       address: service.address,
