@@ -99,7 +99,9 @@ describe('kill -9 of tiernet serve on Kafka + MariaDB + Redis, while ingesting a
       outcomes.push(
         `trial ${trial + 1} seed ${seed}: ${result.elapsedMs} ms, ${fired.length} kills ` +
           `[${result.kills.map((kill) => `${kill.plan}${kill.fired ? '' : ' (not reached)'}`).join('; ')}], ` +
-          `${result.outEvents.duplicates} duplicate out-events, digest ${result.digest === clean.digest ? 'equal' : 'DIFFERENT'}`,
+          `${result.outEvents.duplicates} duplicate out-events, ` +
+          (result.startsRetried > 0 ? `${result.startsRetried} starts retried (Kafka unreachable), ` : '') +
+          `digest ${result.digest === clean.digest ? 'equal' : 'DIFFERENT'}`,
       );
       assert.ok(fired.length > 0, `at least one kill fired: ${kills.map(describePlan).join('; ')}`);
       if (result.digest !== clean.digest) {

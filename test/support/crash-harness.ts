@@ -42,6 +42,8 @@ const crashIngestBatchMax = 40;
  */
 const stepTimeoutMs = 240_000;
 const pollMs = 25;
+/** Starts refused for an unreachable Kafka that a run retries (the shared broker restarted by someone). */
+const startRetriesMax = 5;
 
 export type KillPlan =
   /** A random moment: so long after the previous start (or kill) of the service. */
@@ -73,6 +75,8 @@ export interface CrashRunResult {
   readonly digest: string;
   readonly outEvents: OutEventSummary;
   readonly kills: readonly KillRecord[];
+  /** Starts retried because Kafka was unreachable (not a kill of the harness's). */
+  readonly startsRetried: number;
   readonly elapsedMs: number;
 }
 
@@ -151,19 +155,43 @@ export async function runCrashRun(options: {
   };
   const eventLog = createKafkaEventLog({ brokers, clientId: `${topicPrefix}platform` });
   const probe = await createConnection({ uri: database.url, supportBigNumbers: true, bigNumberStrings: true });
-  // A service that exits without being killed (a crash at start, a failed migration) ends the
-  // run at once with its stderr, instead of a step timing out minutes later.
+  // A service that exits without being killed (a crash, an invariant, a failed migration) ends
+  // the run at once with its stderr, instead of a step timing out minutes later. One exception,
+  // what a supervisor does: a start refused because the shared broker is unreachable (someone
+  // restarted it) is retried, a bounded number of times, and counted.
   let unexpectedExit: Error | null = null;
+  let startsRetried = 0;
   const killedByHarness = new Set<ServeProcess>();
   const start = (): ServeProcess => {
     const started = spawnServe(env);
+    let listened = false;
+    void started.listening.then(() => (listened = true));
     void started.exited.then(({ code, signal }) => {
       if (killedByHarness.has(started)) return;
+      const kafkaDownAtStart = !listened && started.stderrTail().includes('kafka_unavailable');
+      if (kafkaDownAtStart && started === service && startsRetried < startRetriesMax && unexpectedExit === null) {
+        startsRetried += 1;
+        log(`${label}: serve could not reach Kafka at start; starting it again (${startsRetried}/${startRetriesMax})`);
+        service = start();
+        return;
+      }
       unexpectedExit ??= new Error(
         `${label}: tiernet serve exited by itself (code ${code}, signal ${signal})\n${started.stderrTail()}`,
       );
     });
     return started;
+  };
+  /** The address of the service once it listens, following a start retried meanwhile. */
+  const listeningAddress = async (): Promise<string> => {
+    for (let attempt = 0; attempt <= startRetriesMax; attempt += 1) {
+      const current = service;
+      try {
+        return await current.listening;
+      } catch (error) {
+        if (service === current) throw error;
+      }
+    }
+    throw new Error(`${label}: serve did not start after ${startRetriesMax} retries`);
   };
   const stopByHarness = async (running: ServeProcess, how: 'kill9' | 'stop'): Promise<number | null> => {
     killedByHarness.add(running);
@@ -184,8 +212,7 @@ export async function runCrashRun(options: {
   let inputDone = false;
   let killerSettled: Promise<Error | undefined> = Promise.resolve(undefined);
   try {
-    const address = await service.listening;
-    await setUp(address, input);
+    await setUp(await listeningAddress(), input);
 
     let currentStep = 'setup';
     const verbose = process.env['TIERNET_CRASH_VERBOSE'] === '1';
@@ -264,7 +291,7 @@ export async function runCrashRun(options: {
       stepTimeoutMs,
     );
     // A restart right at the end may still be booting: a clean stop needs its signal handlers.
-    await service.listening;
+    await listeningAddress();
     const exitCode = await stopByHarness(service, 'stop');
     if (exitCode !== 0) throw new Error(`${label}: serve exited ${exitCode} on SIGTERM\n${service.stderrTail()}`);
 
@@ -281,6 +308,7 @@ export async function runCrashRun(options: {
       digest: stateDigest(state),
       outEvents,
       kills: killRecords,
+      startsRetried,
       elapsedMs: Date.now() - startedMs,
     };
   } catch (error) {
