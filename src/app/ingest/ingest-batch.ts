@@ -152,8 +152,12 @@ export async function ingestBatch(
   for (;;) {
     attempts += 1;
     try {
+      // First attempt: bets the fast path did not know are taken as new without a lookup,
+      // since nearly all are. If one was stored after all, its insert hits the primary key,
+      // the transaction rolls back as a conflict, and the retry looks every bet up.
+      const lookUpPlacedBets = attempts > 1;
       outcome = await deps.store.transaction((session) =>
-        applyInTransaction(deps, session, items, toApply, results, nowMs),
+        applyInTransaction(deps, session, items, toApply, results, nowMs, lookUpPlacedBets),
       );
       break;
     } catch (error) {
@@ -224,6 +228,7 @@ async function applyInTransaction(
   toApply: readonly ParsedItem[],
   priorResults: readonly (ItemResult | undefined)[],
   nowMs: number,
+  lookUpPlacedBets: boolean,
 ): Promise<ApplyOutcome> {
   const results = new Map<number, ItemResult>();
   const { ladder, version: ladderVersion } = await deps.ladders.current(session.ladders);
@@ -237,7 +242,7 @@ async function applyInTransaction(
       if (event.parentId !== null) userIds.add(event.parentId);
     } else if (event.type === 'bet.placed') {
       userIds.add(event.userId);
-      betIds.add(event.betId);
+      if (lookUpPlacedBets) betIds.add(event.betId);
     } else if (event.type === 'bet.voided') {
       betIds.add(event.betId);
     }

@@ -1,4 +1,11 @@
-// Proves a bet voided by another transaction between this batch's read and its write is not
+// Ingest's conflict paths on MariaDB.
+//
+// A bet placed again while the cache does not know it (Redis restarted, a crash before the
+// cache write) is first taken as new without a lookup; its insert hits the primary key, the
+// batch retries with every bet looked up, and answers duplicate (or bet_conflict for other
+// content), counting nothing twice.
+//
+// A bet voided by another transaction between this batch's read and its write is not
 // subtracted twice: the batch sees fewer bets marked than it voided, retries as a conflict,
 // and the retry answers duplicate. The interleaving is forced, not hoped for: the first
 // attempt's markVoided is preceded by a committed void from another connection (what a
@@ -67,4 +74,39 @@ test('a void committed concurrently between read and write is subtracted once; t
   const totals = await base.metrics.totals(['7']);
   assert.deepEqual(totals.get('7'), { userId: '7', turnoverMinor: 0n, betCount: 0 });
   assert.equal((await base.bets.getMany(['71'])).get('71')?.voidedAtMs, t0 + 5);
+});
+
+test('a stored bet placed again with a cold cache is a duplicate after one retry; other content is bet_conflict', async () => {
+  const base = fixture.store;
+  const placed = { type: 'bet.placed', userId: '8', gameId: 'g', periodId: 'p', placedAt: t0 };
+  await ingestBatch(depsWith(base), [
+    item({ ...placed, betId: '81', amount: '10' }),
+    item({ ...placed, betId: '82', amount: '20' }),
+  ]);
+  const before = (await base.metrics.totals(['8'])).get('8');
+  assert.ok(before !== undefined && before.betCount === 2);
+  // A fresh dependency set: a cache that has never seen these bets.
+  const again = await ingestBatch(depsWith(base), [
+    item({ ...placed, betId: '81', amount: '10' }),
+    item({ ...placed, betId: '82', amount: '25' }),
+    item({ ...placed, betId: '83', amount: '30' }),
+  ]);
+  assert.equal(again.stats.attempts, 2, 'the optimistic attempt hit the primary key and the batch was retried');
+  assert.deepEqual(
+    again.results.map((result) => [result.status, result.error?.code]),
+    [
+      ['duplicate', undefined],
+      ['rejected', 'bet_conflict'],
+      ['applied', undefined],
+    ],
+  );
+  // Only bet 83 (as much as 81 and 82 together) was added.
+  assert.deepEqual((await base.metrics.totals(['8'])).get('8'), {
+    userId: '8',
+    turnoverMinor: before.turnoverMinor * 2n,
+    betCount: 3,
+  });
+  // New bets only: one attempt, no lookup needed.
+  const fresh = await ingestBatch(depsWith(base), [item({ ...placed, betId: '84', amount: '1' })]);
+  assert.equal(fresh.stats.attempts, 1);
 });
