@@ -21,12 +21,12 @@ export interface BenchRunOptions {
 
 const presets = {
   small: {
-    ingest: { events: 24_000, users: 5_000, perEventEvents: 2_000, perEventTimeBoxMs: 8_000, rounds: 4 },
+    ingest: { events: 30_000, users: 5_000, perEventEvents: 2_000, perEventTimeBoxMs: 8_000, rounds: 5 },
     latency: { ratePerSecond: 2_000, durationMs: 8_000 },
     settle: { main: { users: 50_000, chain: 5_000, bets: 50_000, periods: 4 }, classicTimeBoxMs: 3_000 },
   },
   full: {
-    ingest: { events: 200_000, users: 50_000, perEventEvents: 5_000, perEventTimeBoxMs: 20_000, rounds: 8 },
+    ingest: { events: 225_000, users: 50_000, perEventEvents: 5_000, perEventTimeBoxMs: 20_000, rounds: 9 },
     latency: { ratePerSecond: 2_000, durationMs: 30_000 },
     settle: {
       // DESIGN §8: 1M users (a random forest plus a 100k-deep chain), 1M bets.
