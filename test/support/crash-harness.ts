@@ -165,7 +165,10 @@ export async function runCrashRun(options: {
   const start = (): ServeProcess => {
     const started = spawnServe(env);
     let listened = false;
-    void started.listening.then(() => (listened = true));
+    started.listening.then(
+      () => (listened = true),
+      () => undefined,
+    );
     void started.exited.then(({ code, signal }) => {
       if (killedByHarness.has(started)) return;
       const kafkaDownAtStart = !listened && started.stderrTail().includes('kafka_unavailable');
