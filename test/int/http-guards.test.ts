@@ -14,6 +14,8 @@ import { loadConfig } from '../../src/config/config.ts';
 import { openRuntime, type Runtime } from '../../src/main/runtime.ts';
 import { startService, type RunningService } from '../../src/main/service.ts';
 import { changedTables, tableDigest } from '../support/table-digest.ts';
+import { waitFor } from '../support/stack.ts';
+import { settlementFenceName } from '../../src/app/settlement/settlement-deps.ts';
 import { Registry } from 'prom-client';
 import { Type } from '@sinclair/typebox';
 import { buildHttpServer, type HttpApp } from '../../src/adapters/http/server.ts';
@@ -116,6 +118,16 @@ describe('HTTP guards on every /v1 operation of the service as `tiernet serve` b
     await runtime.migrate();
     // No background loop writes while the digests are compared: a review interval of an hour.
     service = await startService(runtime, { version: 'test', reviewIntervalMs: 3_600_000, consume: false });
+    // The settlement sweep runs once at start (then every minute) and presents a fencing token
+    // even when nothing is due: wait for it, so its write does not land inside a comparison.
+    await waitFor('the startup settlement sweep', async () => {
+      const fence = await runtime.database.db
+        .selectFrom('fences')
+        .select('token')
+        .where('name', '=', settlementFenceName)
+        .executeTakeFirst();
+      return fence === undefined ? undefined : true;
+    });
   });
   after(async () => {
     await service?.stop();
