@@ -122,13 +122,14 @@ export function snapshotCounts(snapshot: StateSnapshot): Record<string, number> 
   return Object.fromEntries([...snapshot].map(([table, rows]) => [table, rows.length]));
 }
 
-async function tableNamesIn(database: SqlDatabase): Promise<string[]> {
+/** The tables the database holds (SQLite internals left out), sorted. */
+export async function tableNamesIn(database: SqlDatabase): Promise<string[]> {
   const query =
     database.dialect.name === 'mysql'
       ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database()`
       : sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`;
   const { rows } = await query.execute(database.db);
-  return rows.map((row) => String(row.name));
+  return rows.map((row) => String(row.name)).sort();
 }
 
 function canonicalValue(value: unknown): string | null {

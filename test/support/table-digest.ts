@@ -1,62 +1,42 @@
 // A digest of every table of a test database, table by table: the tests that claim "nothing
-// changed" (a refused request, a dead-lettered event) compare two of these. Tables are
-// listed from the database itself, so a table added later is covered without a change here.
+// changed" (a refused request, a dead-lettered event) compare two of these. Built on the
+// whole-database snapshot (state-snapshot.ts), so the same canonical rows and the same "every
+// table the schema declares, no more, no less" check serve both.
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { SqlDatabase } from '../../src/adapters/sql/database.ts';
+import { schemaTables, snapshotDatabase, tableNamesIn } from './state-snapshot.ts';
 
 export interface DigestOptions {
   /** Tables left out (e.g. the outbox, when dead letters are expected to be added). */
   readonly skipTables?: readonly string[];
-  /** Columns left out: `column` in every table, or `table.column` in one (write times, auto-increment ids). */
+  /** Columns left out: `column` in every table that has it, or `table.column` in one (write times). */
   readonly skipColumns?: readonly string[];
 }
 
-/** Bound on tables per database: far above the schema's, a guard against a runaway listing. */
-const tablesMax = 200;
+export { tableNamesIn as tableNames };
 
-export async function tableNames(database: SqlDatabase): Promise<string[]> {
-  const listed =
-    database.dialect.name === 'sqlite'
-      ? await sql<{
-          name: string;
-        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(database.db)
-      : await sql<{
-          name: string;
-        }>`select table_name as name from information_schema.tables where table_schema = database()`.execute(
-          database.db,
-        );
-  const names = listed.rows.map((row) => row.name).sort();
-  if (names.length > tablesMax) throw new Error(`${names.length} tables; expected at most ${tablesMax}`);
-  return names;
-}
-
-function canonical(value: unknown): unknown {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Buffer.isBuffer(value)) return `hex:${value.toString('hex')}`;
-  if (value instanceof Date) return `date:${value.toISOString()}`;
-  return value;
-}
-
-/** table name -> sha256 of its rows (each row serialised with sorted columns, rows sorted). */
+/** table name -> row count and sha256 of its canonical rows. */
 export async function tableDigest(database: SqlDatabase, options: DigestOptions = {}): Promise<Map<string, string>> {
-  const skipTables = new Set(options.skipTables ?? []);
-  const skipColumns = new Set(options.skipColumns ?? []);
+  const skipped = (options.skipColumns ?? []).map((entry) => entry.split('.'));
+  const excludeColumns: Record<string, Record<string, string>> = {};
+  for (const table of schemaTables()) {
+    for (const column of table.columns) {
+      if (
+        skipped.some((entry) =>
+          entry.length === 1 ? entry[0] === column.name : entry[0] === table.name && entry[1] === column.name,
+        )
+      )
+        (excludeColumns[table.name] ??= {})[column.name] = 'skipped by the caller';
+    }
+  }
+  const snapshot = await snapshotDatabase(database, {
+    excludeTables: Object.fromEntries((options.skipTables ?? []).map((table) => [table, 'skipped by the caller'])),
+    excludeColumns,
+  });
   const digest = new Map<string, string>();
-  for (const table of await tableNames(database)) {
-    if (skipTables.has(table)) continue;
-    const result = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db);
-    const rows = result.rows.map((row) =>
-      JSON.stringify(
-        Object.keys(row)
-          .filter((column) => !skipColumns.has(column) && !skipColumns.has(`${table}.${column}`))
-          .sort()
-          .map((column) => [column, canonical(row[column])]),
-      ),
-    );
-    rows.sort();
+  for (const [table, rows] of snapshot) {
     const hash = createHash('sha256');
-    for (const row of rows) hash.update(row).update('\n');
+    for (const row of rows) hash.update(`${row.key}\t${JSON.stringify(row.values)}\n`);
     digest.set(table, `${rows.length}:${hash.digest('hex').slice(0, 16)}`);
   }
   return digest;
