@@ -55,6 +55,15 @@ function userValues(row: UserRow, nowMs: number): (string | number | null)[] {
 }
 
 export function createUsersRepository(database: SqlDatabase, executor: Executor): UsersRepository {
+  const insertUsers = (rows: readonly UserRow[], nowMs: number, conflictTail: string): Promise<void> =>
+    insertRows(
+      database,
+      executor,
+      'users',
+      userColumns,
+      rows.map((row) => userValues(row, nowMs)),
+      conflictTail,
+    );
   return {
     async getMany(userIds: readonly UserId[]) {
       const result = new Map<UserId, UserRow>();
@@ -72,36 +81,19 @@ export function createUsersRepository(database: SqlDatabase, executor: Executor)
     async insertMissing(rows: readonly UserRow[], nowMs: number) {
       const existing = await this.getMany(rows.map((row) => row.userId));
       const fresh = rows.filter((row) => !existing.has(row.userId));
-      await insertRows(
-        database,
-        executor,
-        'users',
-        userColumns,
-        fresh.map((row) => userValues(row, nowMs)),
-        database.dialect.renderIgnoreTail(['user_id']),
-      );
+      await insertUsers(fresh, nowMs, database.dialect.renderIgnoreTail(['user_id']));
       return new Set(fresh.map((row) => row.userId));
     },
     async insertAbsent(rows: readonly UserRow[], nowMs: number) {
       // No conflict tail: the primary key decides, and a duplicate aborts the transaction.
-      await insertRows(
-        database,
-        executor,
-        'users',
-        userColumns,
-        rows.map((row) => userValues(row, nowMs)),
-        '',
-      );
+      await insertUsers(rows, nowMs, '');
     },
     async updateMany(rows: readonly UserRow[], nowMs: number) {
       // An upsert that overwrites every column but created_at_ms: one statement per chunk
       // instead of one UPDATE per user.
-      await insertRows(
-        database,
-        executor,
-        'users',
-        userColumns,
-        rows.map((row) => userValues(row, nowMs)),
+      await insertUsers(
+        rows,
+        nowMs,
         database.dialect.renderUpsertTail(
           ['user_id'],
           [],
