@@ -43,21 +43,21 @@ test('the baseline check passes noise and fails regressions by multiples, naming
   const baseline = report({ ingestFloor: 0.5, ingestPerEvent: 60, p99: 200, settleFloor: 1.5, settleRss: 150 });
   assert.deepEqual(
     compareWithBaseline(
-      report({ ingestFloor: 0.3, ingestPerEvent: 35, p99: 480, settleFloor: 2.9, settleRss: 290 }),
+      report({ ingestFloor: 0.3, ingestPerEvent: 35, p99: 950, settleFloor: 2.9, settleRss: 290 }),
       baseline,
     ),
     [],
   );
   const findings = compareWithBaseline(
-    report({ ingestFloor: 0.2, ingestPerEvent: 25, p99: 700, settleFloor: 3.2, settleRss: 520 }),
+    report({ ingestFloor: 0.1, ingestPerEvent: 15, p99: 1_200, settleFloor: 3.2, settleRss: 520 }),
     baseline,
   );
   assert.deepEqual(
     findings.map((finding) => [finding.figure, finding.allowed]),
     [
-      ['ingest.ratioToFloor', 0.25],
-      ['ingest.ratioToPerEvent', 30],
-      ['latency.p99Ms', 600],
+      ['ingest.ratioToFloor', 0.5 / 3],
+      ['ingest.ratioToPerEvent', 20],
+      ['latency.p99Ms', 1_000],
       ['settle.ratioToFloor', 3],
       ['settle.peakRssMb', 500],
     ],

@@ -107,9 +107,11 @@ export interface RegressionFinding {
 
 /**
  * Compares a run with a committed baseline report. The check is for regressions by
- * multiples, not for noise (the machine is shared): a ratio may fall to half of the
- * baseline, a cost may double (or reach its target, whichever is looser), and latency p99
- * may triple (or reach twice its target) before the check fails. Figures a run did not
+ * multiples, not for noise (the machine is shared): an ingest ratio may fall to a third of
+ * the baseline (the small preset's rounds alone spread 0.23-0.62), a cost may double (or reach its target, whichever is looser), and latency p99
+ * may quadruple (or reach four times its target: it is an absolute time, and a loaded
+ * 2-core machine moved it 160 -> 930 ms with no code change) before the check fails.
+ * Figures a run did not
  * measure (--only) are not compared.
  */
 export function compareWithBaseline(current: BenchReport, baseline: BenchReport): RegressionFinding[] {
@@ -126,14 +128,14 @@ export function compareWithBaseline(current: BenchReport, baseline: BenchReport)
     if (higherIsBetter ? now < limit : now > limit)
       findings.push({ figure, baseline: base, current: now, allowed: limit });
   };
-  const half = (base: number): number => base * 0.5;
-  check('ingest.ratioToFloor', baseline.ingest?.ratioToFloor, current.ingest?.ratioToFloor, half, true);
-  check('ingest.ratioToPerEvent', baseline.ingest?.ratioToPerEvent, current.ingest?.ratioToPerEvent, half, true);
+  const third = (base: number): number => base / 3;
+  check('ingest.ratioToFloor', baseline.ingest?.ratioToFloor, current.ingest?.ratioToFloor, third, true);
+  check('ingest.ratioToPerEvent', baseline.ingest?.ratioToPerEvent, current.ingest?.ratioToPerEvent, third, true);
   check(
     'latency.p99Ms',
     baseline.latency?.p99Ms,
     current.latency?.p99Ms,
-    (base) => Math.max(base * 3, targets.latencyP99Ms * 2),
+    (base) => Math.max(base * 4, targets.latencyP99Ms * 4),
     false,
   );
   check(
