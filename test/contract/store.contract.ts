@@ -10,6 +10,7 @@ import type {
   BetRow,
   LedgerLineRow,
   MetricDayDelta,
+  MetricDayRow,
   Store,
   StoredVipState,
   UserRow,
@@ -218,6 +219,13 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
               const total = totals.get(userId);
               assert.deepEqual({ t: total?.turnoverMinor, c: total?.betCount }, expected);
             }
+            // The one-round-trip read returns exactly what the two reads return, from any day on.
+            const fromDay = raw[0]!.day;
+            const combined = await store.metrics.windowInputs(users, fromDay);
+            const byKey = (rows: readonly MetricDayRow[]) =>
+              rows.map((row) => `${row.userId}:${row.day}:${row.turnoverMinor}:${row.betCount}`).sort();
+            assert.deepEqual(byKey(combined.days), byKey(await store.metrics.daysSince(users, fromDay)));
+            assert.deepEqual(combined.totals, totals);
           },
         ),
         { numRuns: 25 },

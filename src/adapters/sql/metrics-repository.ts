@@ -1,5 +1,6 @@
 import type { UserId } from '../../domain/ids.ts';
 import type { MetricDayDelta, MetricDayRow, MetricsRepository, UserTotalsRow } from '../../app/ports/store.ts';
+import { sql } from 'kysely';
 import { insertRows, type Executor, type SqlDatabase } from './database.ts';
 import { toBigInt, toId, toNumber } from './row-values.ts';
 
@@ -106,6 +107,34 @@ export function createMetricsRepository(database: SqlDatabase, executor: Executo
         }
       }
       return result;
+    },
+    async windowInputs(userIds: readonly UserId[], fromDay: number) {
+      const days: MetricDayRow[] = [];
+      const totals = new Map<UserId, UserTotalsRow>();
+      const unique = [...new Set(userIds)];
+      for (let start = 0; start < unique.length; start += lookupChunkSize) {
+        const ids = sql.join(unique.slice(start, start + lookupChunkSize));
+        // One statement for both tables: the day buckets (kind 0) and the lifetime totals (kind 1).
+        const { rows } = await sql<{
+          kind: number | string;
+          user_id: unknown;
+          day: unknown;
+          turnover_minor: unknown;
+          bet_count: unknown;
+        }>`select 0 as kind, user_id, day, turnover_minor, bet_count from metric_days where user_id in (${ids}) and day >= ${fromDay}
+           union all
+           select 1 as kind, user_id, 0 as day, turnover_minor, bet_count from user_totals where user_id in (${ids})`.execute(
+          executor,
+        );
+        for (const row of rows) {
+          const userId = toId(row.user_id);
+          const turnoverMinor = toBigInt(row.turnover_minor);
+          const betCount = toNumber(row.bet_count);
+          if (toNumber(row.kind) === 0) days.push({ userId, day: toNumber(row.day), turnoverMinor, betCount });
+          else totals.set(userId, { userId, turnoverMinor, betCount });
+        }
+      }
+      return { days, totals };
     },
     async replaceForUsers(userIds, days, totals) {
       const unique = [...new Set(userIds)];

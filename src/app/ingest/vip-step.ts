@@ -74,8 +74,7 @@ export async function loadMetricInputs(
   userIds: readonly UserId[],
   fromDay: number,
 ): Promise<Map<UserId, { buckets: DayBucket[]; lifetime: LifetimeTotals }>> {
-  const rows = await session.metrics.daysSince(userIds, fromDay);
-  const totals = await session.metrics.totals(userIds);
+  const { days: rows, totals } = await session.metrics.windowInputs(userIds, fromDay);
   const inputs = new Map<UserId, { buckets: DayBucket[]; lifetime: LifetimeTotals }>();
   for (const userId of userIds) {
     const total = totals.get(userId);

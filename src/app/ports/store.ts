@@ -127,6 +127,11 @@ export interface MetricsRepository {
   /** Buckets of the given users with day >= fromDay. */
   daysSince(userIds: readonly UserId[], fromDay: number): Promise<MetricDayRow[]>;
   totals(userIds: readonly UserId[]): Promise<Map<UserId, UserTotalsRow>>;
+  /** daysSince and totals of the same users in one round trip (what the VIP deciders read per batch). */
+  windowInputs(
+    userIds: readonly UserId[],
+    fromDay: number,
+  ): Promise<{ days: MetricDayRow[]; totals: Map<UserId, UserTotalsRow> }>;
   /** Replaces the buckets and totals of these users (replay after a time-zone change). */
   replaceForUsers(
     userIds: readonly UserId[],
