@@ -33,6 +33,7 @@ import {
   conflictingCopy,
   goodSpecArbitrary,
   materializeGood,
+  seedWorld,
   type BadMessage,
   type CorpusWorld,
 } from '../support/event-corpus.ts';
@@ -64,27 +65,7 @@ describe('event fuzzing end to end on Kafka, MariaDB and Redis', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tiernet-event-fuzz-'));
   const redisPrefix = uniqueKeyPrefix('event-fuzz-kafka');
   const nowMs = Date.now();
-  const world: CorpusWorld = {
-    nowMs,
-    runningClock: true,
-    currency: 'CNY',
-    seedUser: {
-      type: 'user.registered',
-      userId: '500',
-      rebateRate: '0.05',
-      registeredAt: nowMs - 86_400_000,
-      tags: ['seed'],
-    },
-    seedBet: {
-      type: 'bet.placed',
-      betId: '600',
-      userId: '500',
-      gameId: 'ssc',
-      periodId: 'seed',
-      amount: '12.5',
-      placedAt: nowMs - 3_600_000,
-    },
-  };
+  const world: CorpusWorld = seedWorld(nowMs, { runningClock: true });
   let database: TestDatabase | undefined;
   let runtime: Runtime;
   let service: RunningService;

@@ -23,6 +23,7 @@ import {
   conflictingCopy,
   goodSpecArbitrary,
   materializeGood,
+  seedWorld,
   type BadMessage,
   type CorpusWorld,
 } from '../support/event-corpus.ts';
@@ -44,26 +45,7 @@ const ladder = {
   ],
   demotion: { mode: 'one_down', cycleDays: 30 },
 };
-const world: CorpusWorld = {
-  nowMs,
-  currency: 'CNY',
-  seedUser: {
-    type: 'user.registered',
-    userId: '500',
-    rebateRate: '0.05',
-    registeredAt: nowMs - 86_400_000,
-    tags: ['seed'],
-  },
-  seedBet: {
-    type: 'bet.placed',
-    betId: '600',
-    userId: '500',
-    gameId: 'ssc',
-    periodId: 'seed',
-    amount: '12.5',
-    placedAt: nowMs - 3_600_000,
-  },
-};
+const world: CorpusWorld = seedWorld(nowMs);
 
 interface Twin {
   fixture: StoreFixture;

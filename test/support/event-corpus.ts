@@ -24,6 +24,31 @@ export interface CorpusWorld {
   readonly runningClock?: boolean;
 }
 
+/** The world both event fuzzers use: root user 500 (rate 0.05) and its bet 600, relative to nowMs. */
+export function seedWorld(nowMs: number, options: { readonly runningClock?: boolean } = {}): CorpusWorld {
+  return {
+    nowMs,
+    ...(options.runningClock === undefined ? {} : { runningClock: options.runningClock }),
+    currency: 'CNY',
+    seedUser: {
+      type: 'user.registered',
+      userId: '500',
+      rebateRate: '0.05',
+      registeredAt: nowMs - 86_400_000,
+      tags: ['seed'],
+    },
+    seedBet: {
+      type: 'bet.placed',
+      betId: '600',
+      userId: '500',
+      gameId: 'ssc',
+      periodId: 'seed',
+      amount: '12.5',
+      placedAt: nowMs - 3_600_000,
+    },
+  };
+}
+
 export interface BadMessage {
   /** The class of bad input (for coverage counts and failure messages). */
   readonly kind: string;
