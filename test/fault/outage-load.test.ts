@@ -275,10 +275,14 @@ describe('outages during load: MariaDB, Redis and Kafka (private instances)', ()
     assert.deepEqual(new Set(detected.down), new Set(options.probes), 'only the stopped dependency is down');
     // The outage itself: a fixed length is the point of the test, not a synchronisation.
     // Meanwhile the service stays up and keeps saying what is down.
+    // Whether there was work to retry: with the broker down the consumer fetches nothing, so
+    // the relay only fails if out-events were already waiting (the database is up then).
+    let workWaiting = options.dependency !== 'kafka';
     while (Date.now() - stoppedAtMs < outageMs) {
       assertServeAlive();
       const current = await health();
       assert.equal(current.code, 503, `/health stays 503 while ${options.dependency} is down`);
+      if (!workWaiting) workWaiting = (await count('SELECT COUNT(*) AS n FROM outbox')) > 0;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     load!.throwIfFailed();
@@ -311,10 +315,11 @@ describe('outages during load: MariaDB, Redis and Kafka (private instances)', ()
     );
     const flowingAfterRestartMs = Date.now() - startedMs;
     assertServeAlive();
-    assert.ok(
-      (await metric(options.retryMetric)) > retriesBefore,
-      `${options.retryMetric} rose: the work failed during the outage and was retried`,
-    );
+    if (workWaiting)
+      assert.ok(
+        (await metric(options.retryMetric)) > retriesBefore,
+        `${options.retryMetric} rose: the work failed during the outage and was retried`,
+      );
     const result: Figures = {
       dependency: options.dependency,
       stopTookMs,
