@@ -80,6 +80,23 @@ describe('rebalances mid-batch: tiernet serve processes joining, stopping and ki
     const { rows } = await sql<{ value: unknown }>`${sql.raw(query)}`.execute(database.db);
     return Number(rows[0]?.value ?? 0);
   };
+  /** Periods, claims and settlements as a fresh connection sees them, for a failure message. */
+  const claimDump = async (what: string): Promise<string> => {
+    const fresh = openMysqlDatabase({ url: testDatabase.url, connectionLimit: 1 });
+    try {
+      const dump = async (query: string): Promise<string> =>
+        JSON.stringify((await sql`${sql.raw(query)}`.execute(fresh.db)).rows);
+      return [
+        what,
+        `periods: ${await dump('select game_id, period_id, settlement_id from periods')}`,
+        `settlement_periods: ${await dump('select game_id, period_id, settlement_id from settlement_periods')}`,
+        `settlements: ${await dump('select settlement_id, status, runner, fencing_token, periods_doc, error from settlements')}`,
+        `process logs: ${serveLogs.map((text) => text.slice(-2_000)).join(' | ')}`,
+      ].join('\n');
+    } finally {
+      await fresh.close();
+    }
+  };
   const serveLogs: string[] = [];
   const start = async (): Promise<ServeHandle> => {
     const number = serveLogs.length + 1;
@@ -375,8 +392,11 @@ describe('rebalances mid-batch: tiernet serve processes joining, stopping and ki
     // ---- every period paid once, ledger equal to the per-bet reference ----
     const { rows: claims } = await sql<{ period_id: string; claims: string }>`
       select period_id, count(*) as claims from settlement_periods group by period_id`.execute(database.db);
-    assert.equal(claims.length, input.closes.length);
-    assert.ok(claims.every((row) => Number(row.claims) === 1));
+    assert.equal(claims.length, input.closes.length, await claimDump(`${claims.length} claimed period(s)`));
+    assert.ok(
+      claims.every((row) => Number(row.claims) === 1),
+      await claimDump('a period claimed twice'),
+    );
     const { rows: lines } = await sql<{ beneficiary_id: string; exact: string; amount: string; settlements: string }>`
       select beneficiary_id, sum(exact_minor_ppm) as exact, sum(amount_minor) as amount, count(*) as settlements
       from settlement_lines group by beneficiary_id`.execute(database.db);
