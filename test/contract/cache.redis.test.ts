@@ -1,5 +1,5 @@
 // Runs the Cache contract against Redis (real server, real time), then proves what is
-// Redis-specific: each call is one round trip (one socket write) whatever the key count,
+// Redis-specific: each call is one round trip (one socket write) for up to 1,000 keys,
 // empty inputs make none, and every key sits under the file's prefix.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -63,6 +63,8 @@ void describe('RedisCache on the wire', () => {
       ...(index % 2 === 0 ? { ttlMs: 60_000 } : {}),
     }));
     const keys = entries.map((entry) => entry.key);
+    // The first set on a server also loads its script (EVALSHA answered NOSCRIPT, then EVAL).
+    await cache.setMany([{ key: 'wire:load-script', value: 'x' }]);
     assert.equal(await countWrites(() => cache.setMany(entries)), 1);
     let values: (string | null)[] = [];
     assert.equal(await countWrites(async () => (values = await cache.getMany(keys))), 1);
@@ -91,5 +93,25 @@ void describe('RedisCache on the wire', () => {
     const ttlMs = await client.pttl('cache:layout:k');
     assert.ok(ttlMs > 50_000 && ttlMs <= 60_000, `PTTL ${ttlMs}`);
     assert.equal(await client.pttl('cache:layout:forever'), -1);
+  });
+
+  void test('a set of 2,500 keys spans several script calls; the last entry for a repeated key wins', async () => {
+    const entries = Array.from({ length: 2_500 }, (_, index) => ({
+      key: `slices:${index}`,
+      value: `v${index}`,
+      ...(index % 3 === 0 ? { ttlMs: 60_000 } : {}),
+    }));
+    entries.push({ key: 'slices:7', value: 'later', ttlMs: 30_000 });
+    await cache.setMany(entries);
+    const values = await cache.getMany(entries.slice(0, 2_500).map((entry) => entry.key));
+    assert.deepEqual(
+      values,
+      entries.slice(0, 2_500).map((entry) => (entry.key === 'slices:7' ? 'later' : entry.value)),
+    );
+    const repeatedTtl = await client.pttl('cache:slices:7');
+    assert.ok(repeatedTtl > 20_000 && repeatedTtl <= 30_000, `PTTL ${repeatedTtl} is the later entry's`);
+    assert.equal(await client.pttl('cache:slices:8'), -1);
+    const thirdTtl = await client.pttl('cache:slices:2499');
+    assert.ok(thirdTtl > 50_000 && thirdTtl <= 60_000, `PTTL ${thirdTtl}`);
   });
 });
