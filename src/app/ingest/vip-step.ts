@@ -109,10 +109,14 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
   }
   const metricInputs = await loadMetricInputs(input.session, userIds, earliestDay - windowMax);
 
+  // One pass, not a search per user: a 2,000-bet batch has up to 2,000 users.
+  const firstPlacedAtMs = new Map<UserId, number>();
+  for (const event of input.events) {
+    if (!firstPlacedAtMs.has(event.bet.userId)) firstPlacedAtMs.set(event.bet.userId, event.bet.placedAtMs);
+  }
   const work = new Map<UserId, UserWork>();
   for (const userId of userIds) {
-    const firstEvent = input.events.find((event) => event.bet.userId === userId);
-    const since = input.registeredAtOf(userId) ?? firstEvent?.bet.placedAtMs ?? 0;
+    const since = input.registeredAtOf(userId) ?? firstPlacedAtMs.get(userId) ?? 0;
     const metrics = metricInputs.get(userId) ?? { buckets: [], lifetime: emptyLifetime };
     work.set(userId, {
       state: stored.get(userId)?.state ?? initialVipState(since),
