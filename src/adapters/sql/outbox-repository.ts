@@ -16,8 +16,10 @@ export function createOutboxRepository(database: SqlDatabase, executor: Executor
         '',
       );
     },
-    async readBatch(limit: number) {
-      const rows = await executor.selectFrom('outbox').selectAll().orderBy('outbox_id').limit(limit).execute();
+    async readBatch(limit: number, excluding: readonly bigint[] = []) {
+      let query = executor.selectFrom('outbox').selectAll();
+      if (excluding.length > 0) query = query.where('outbox_id', 'not in', excluding.map(String));
+      const rows = await query.orderBy('outbox_id').limit(limit).execute();
       return rows.map((row): StoredOutboxRecord => ({
         outboxId: toBigInt(row.outbox_id),
         topic: row.topic,

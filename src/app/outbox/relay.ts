@@ -3,6 +3,11 @@
 // send and delete resends, and every record carries its outbox id as `tiernet-event-id` so
 // consumers can dedupe. One relay runs at a time across processes (a lock), which keeps the
 // per-key order of the outbox on the log.
+//
+// The removal of a sent batch overlaps the reading and sending of the next one (which leaves
+// the ids being removed out), so a relay cycle costs one database round trip and one send,
+// not two round trips and a send. At most one removal is in flight; a failed removal is
+// reported and its records, still in the outbox, are sent again (at-least-once).
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../ports/clock.ts';
 import type { EventProducer } from '../ports/event-log.ts';
@@ -30,6 +35,8 @@ export class OutboxRelay {
   readonly #loop: WakeableLoop;
   #lease: LockLease | null = null;
   #leaseRenewedAtMs = 0;
+  /** The sent batch being removed from the outbox, if any. */
+  #removal: { readonly ids: readonly bigint[]; readonly done: Promise<void> } | null = null;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
@@ -54,6 +61,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     await this.#loop.stop();
+    await this.#finishRemoval();
     if (this.#lease !== null) await this.#options.lock.release(this.#lease).catch(() => false);
     this.#lease = null;
   }
@@ -74,8 +82,11 @@ export class OutboxRelay {
       this.#leaseRenewedAtMs = nowMs;
     }
     const batchSize = this.#options.batchSize ?? 500;
-    const records = await this.#options.store.outbox.readBatch(batchSize);
-    if (records.length === 0) return false;
+    const records = await this.#options.store.outbox.readBatch(batchSize, this.#removal?.ids ?? []);
+    if (records.length === 0) {
+      await this.#finishRemoval();
+      return false;
+    }
     await this.#options.producer.send(
       records.map((record) => ({
         topic: record.topic,
@@ -84,8 +95,21 @@ export class OutboxRelay {
         headers: { 'tiernet-event-id': record.outboxId.toString() },
       })),
     );
-    await this.#options.store.outbox.remove(records.map((record) => record.outboxId));
-    this.#options.onRelayed?.(records.length);
+    await this.#finishRemoval();
+    const ids = records.map((record) => record.outboxId);
+    const done = this.#options.store.outbox.remove(ids).then(
+      () => this.#options.onRelayed?.(ids.length),
+      (error: unknown) => this.#options.onError(error),
+    );
+    this.#removal = { ids, done };
     return records.length === batchSize;
+  }
+
+  /** Waits for the removal in flight (its failure was already reported). */
+  async #finishRemoval(): Promise<void> {
+    const removal = this.#removal;
+    if (removal === null) return;
+    await removal.done;
+    if (this.#removal === removal) this.#removal = null;
   }
 }

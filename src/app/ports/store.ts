@@ -142,8 +142,8 @@ export interface MetricsRepository {
 
 export interface OutboxRepository {
   append(records: readonly OutboxRecord[], nowMs: number): Promise<void>;
-  /** Oldest first. */
-  readBatch(limit: number): Promise<StoredOutboxRecord[]>;
+  /** Oldest first, leaving out `excluding` (records already sent whose removal is in flight). */
+  readBatch(limit: number, excluding?: readonly bigint[]): Promise<StoredOutboxRecord[]>;
   /** Removes relayed records. */
   remove(outboxIds: readonly bigint[]): Promise<void>;
   count(): Promise<number>;
