@@ -1,8 +1,12 @@
 // Latency benchmark (DESIGN §8): a steady stream of bets into Kafka, each from a new user
 // whose first bet promotes (the ladder's first tier needs any turnover), and the time from
-// produce to the matching vip.changed consumed from the out-topic: p50, p99, max.
+// produce to the matching vip.changed consumed from the out-topic: p50, p99, max. The
+// service runs here; the platform's producer and consumer run in a process of their own
+// (latency-load.ts), as they would in production.
 import { startService } from '../main/service.ts';
 import { openBenchStack, type BenchServices } from './bench-env.ts';
+import { runJsonChild } from './json-child.ts';
+import type { LatencyLoadOptions, LatencyLoadResult } from './latency-load.ts';
 
 export interface LatencyBenchOptions {
   readonly ratePerSecond: number;
@@ -31,8 +35,6 @@ const promoteOnFirstBet = {
     { level: 1, name: 'Bronze', promote: { turnoverLifetime: '0.01' } },
   ],
 };
-const tickMs = 50;
-
 function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
@@ -53,130 +55,44 @@ export async function runLatencyBench(
       createdAtMs: Date.now(),
     });
     const service = await startService(runtime, { version: 'bench', reviewIntervalMs: 3_600_000 });
-    const producedAt = new Map<string, number>();
-    const producedWallAt = new Map<string, number>();
-    const latencies: number[] = [];
-    const relayedAfterProduceMs: number[] = [];
-    const deliveredAfterRelayMs: number[] = [];
-    const observer = runtime.eventLog.consumer({
-      groupId: `${stack.name}.observer`,
-      topics: [config.topics.vipChanges],
-      maxBatchSize: 1_000,
-      fromBeginning: true,
-    });
-    await observer.start(async (batch) => {
-      const receivedMs = performance.now();
-      const receivedWallMs = Date.now();
-      for (const message of batch.messages) {
-        const event = JSON.parse(message.value ?? '{}') as { cause?: { betId?: string } };
-        const sentMs = event.cause?.betId === undefined ? undefined : producedAt.get(event.cause.betId);
-        if (sentMs === undefined) continue;
-        latencies.push(receivedMs - sentMs);
-        // Wall-clock split at the relay's send (the record's timestamp): where the time goes.
-        const sentWallMs = producedWallAt.get(event.cause?.betId ?? '');
-        if (sentWallMs !== undefined) relayedAfterProduceMs.push(message.timestampMs - sentWallMs);
-        deliveredAfterRelayMs.push(receivedWallMs - message.timestampMs);
-      }
-    });
-    // Warm up: the consumer group join and first fetches are not part of steady state.
-    const producer = runtime.eventLog.producer();
-    const send = async (betId: number): Promise<void> => {
-      const id = String(betId);
-      producedAt.set(id, performance.now());
-      await producer.send([
-        {
-          topic: config.topics.bets,
-          key: id,
-          value: JSON.stringify({
-            type: 'bet.placed',
-            betId: id,
-            userId: id,
-            gameId: 'bench',
-            periodId: 'p',
-            amount: '10',
-            placedAt: Date.now(),
-          }),
-        },
-      ]);
-    };
-    await send(1);
-    const warmDeadline = Date.now() + 60_000;
-    while (latencies.length === 0 && Date.now() < warmDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    latencies.length = 0;
-    relayedAfterProduceMs.length = 0;
-    deliveredAfterRelayMs.length = 0;
-    producedAt.clear();
-
-    log(`latency: ${options.ratePerSecond} bets/s for ${options.durationMs} ms`);
-    const perTick = Math.max(1, Math.round((options.ratePerSecond * tickMs) / 1000));
-    const ticks = Math.ceil(options.durationMs / tickMs);
-    const startedMs = performance.now();
-    let nextId = 2;
-    const sends: Promise<void>[] = [];
-    for (let tick = 0; tick < ticks; tick += 1) {
-      const dueMs = startedMs + tick * tickMs;
-      const waitMs = dueMs - performance.now();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      const ids = Array.from({ length: perTick }, () => nextId++);
-      const now = performance.now();
-      const wallNow = Date.now();
-      for (const id of ids) {
-        producedAt.set(String(id), now);
-        producedWallAt.set(String(id), wallNow);
-      }
-      sends.push(
-        producer.send(
-          ids.map((id) => ({
-            topic: config.topics.bets,
-            key: String(id),
-            value: JSON.stringify({
-              type: 'bet.placed',
-              betId: String(id),
-              userId: String(id),
-              gameId: 'bench',
-              periodId: 'p',
-              amount: '10',
-              placedAt: Date.now(),
-            }),
-          })),
-        ),
+    let load: LatencyLoadResult;
+    try {
+      log(
+        `latency: ${options.ratePerSecond} bets/s for ${options.durationMs} ms, produced and consumed by a process of its own`,
       );
+      const loadOptions: LatencyLoadOptions = {
+        brokers: services.kafkaBrokers,
+        betsTopic: config.topics.bets,
+        vipTopic: config.topics.vipChanges,
+        observerGroup: `${stack.name}.observer`,
+        ratePerSecond: options.ratePerSecond,
+        durationMs: options.durationMs,
+      };
+      load = await runJsonChild<LatencyLoadResult>(
+        new URL('./latency-load.ts', import.meta.url),
+        [JSON.stringify(loadOptions)],
+        'the latency load process',
+      );
+    } finally {
+      await service.stop();
     }
-    await Promise.all(sends);
-    const actualRate = ((nextId - 2) * 1000) / (performance.now() - startedMs);
-    const expected = nextId - 2;
-    const drainDeadline = Date.now() + 60_000;
-    while (latencies.length < expected && Date.now() < drainDeadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    await observer.stop();
-    await service.stop();
     // Where the time goes: produce → committed in MariaDB, from the bets' own timestamps.
     const committed = await runtime.database.db.selectFrom('bets').select(['placed_at_ms', 'ingested_at_ms']).execute();
     const toCommit = committed
       .map((row) => Number(row.ingested_at_ms) - Number(row.placed_at_ms))
       .sort((a, b) => a - b);
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const sorted = load.latenciesMs;
     return {
-      sent: expected,
-      received: latencies.length,
-      ratePerSecond: Math.round(actualRate),
+      sent: load.sent,
+      received: load.received,
+      ratePerSecond: Math.round(load.ratePerSecond),
       p50Ms: Math.round(percentile(sorted, 0.5)),
       p99Ms: Math.round(percentile(sorted, 0.99)),
       maxMs: Math.round(sorted[sorted.length - 1] ?? Number.NaN),
       produceToCommitP50Ms: Math.round(percentile(toCommit, 0.5)),
       produceToCommitP99Ms: Math.round(percentile(toCommit, 0.99)),
-      produceToRelayP99Ms: Math.round(
-        percentile(
-          [...relayedAfterProduceMs].sort((a, b) => a - b),
-          0.99,
-        ),
-      ),
-      relayToConsumeP99Ms: Math.round(
-        percentile(
-          [...deliveredAfterRelayMs].sort((a, b) => a - b),
-          0.99,
-        ),
-      ),
+      produceToRelayP99Ms: Math.round(percentile(load.relayedAfterProduceMs, 0.99)),
+      relayToConsumeP99Ms: Math.round(percentile(load.deliveredAfterRelayMs, 0.99)),
     };
   } finally {
     await stack.dispose();

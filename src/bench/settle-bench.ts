@@ -7,8 +7,6 @@
 //     it: no database round trip per level), time-boxed and extrapolated to every bet;
 //   - with scaling points: the same at other sizes and chain depths, with the fitted
 //     exponent of time against size (1 = linear).
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { createConnection } from 'mysql2/promise';
@@ -20,6 +18,7 @@ import { migrate } from '../adapters/sql/migrate.ts';
 import { lineRowsPerStatement } from '../adapters/sql/settlement-lines-insert.ts';
 import type { BenchServices } from './bench-env.ts';
 import type { SettleChildResult } from './settle-child.ts';
+import { runJsonChild } from './json-child.ts';
 import { buildSettleTree, settleBets, type SettleWorldShape } from './settle-world.ts';
 
 export interface SettleBenchOptions {
@@ -133,28 +132,11 @@ async function generate(database: SqlDatabase, shape: SettleWorldShape): Promise
 }
 
 function runChild(databaseUrl: string, redisUrl: string, keyPrefix: string): Promise<SettleChildResult> {
-  const childPath = fileURLToPath(new URL('./settle-child.ts', import.meta.url));
-  const tsx = import.meta.resolve('tsx');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, childPath, databaseUrl, redisUrl, keyPrefix], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const text = Buffer.concat(stdout).toString('utf8').trim();
-      if (code !== 0) {
-        reject(
-          new Error(`the settling process exited ${code}: ${Buffer.concat(stderr).toString('utf8').slice(-2000)}`),
-        );
-        return;
-      }
-      resolve(JSON.parse(text.split('\n').at(-1) ?? '{}') as SettleChildResult);
-    });
-  });
+  return runJsonChild<SettleChildResult>(
+    new URL('./settle-child.ts', import.meta.url),
+    [databaseUrl, redisUrl, keyPrefix],
+    'the settling process',
+  );
 }
 
 /** Streams the inputs with nothing done per row, then bulk-inserts `lineCount` rows into a copy of the ledger table. */
