@@ -14,9 +14,13 @@ export interface LatencyLoadOptions {
   readonly observerGroup: string;
   readonly ratePerSecond: number;
   readonly durationMs: number;
+  /** A stream at the same rate before the measured one, left out of the figures. */
+  readonly warmUpMs: number;
 }
 
 export interface LatencyLoadResult {
+  /** Bets from this id on were measured (the ones before warmed up). */
+  readonly firstMeasuredBetId: number;
   readonly sent: number;
   readonly received: number;
   readonly ratePerSecond: number;
@@ -72,39 +76,47 @@ async function runLoad(options: LatencyLoadOptions): Promise<LatencyLoadResult> 
       }
     });
     const producer = eventLog.producer();
-    // Warm up: the consumer group join and first fetches are not part of steady state.
-    producedAt.set('1', nowMs());
-    await producer.send([{ topic: options.betsTopic, key: '1', value: betJson(1) }]);
-    const warmDeadline = Date.now() + 60_000;
-    while (latencies.length === 0 && Date.now() < warmDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    /** Sends bets `firstId`.. at the rate for `durationMs`; returns the next id. */
+    const stream = async (firstId: number, durationMs: number): Promise<number> => {
+      const perTick = Math.max(1, Math.round((options.ratePerSecond * tickMs) / 1000));
+      const ticks = Math.ceil(durationMs / tickMs);
+      const startedMs = performance.now();
+      let nextId = firstId;
+      const sends: Promise<void>[] = [];
+      for (let tick = 0; tick < ticks; tick += 1) {
+        const waitMs = startedMs + tick * tickMs - performance.now();
+        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+        const ids = Array.from({ length: perTick }, () => nextId++);
+        const sentMs = nowMs();
+        for (const id of ids) producedAt.set(String(id), sentMs);
+        sends.push(producer.send(ids.map((id) => ({ topic: options.betsTopic, key: String(id), value: betJson(id) }))));
+      }
+      await Promise.all(sends);
+      return nextId;
+    };
+    const waitForAll = async (count: number): Promise<void> => {
+      const deadline = Date.now() + 60_000;
+      while (latencies.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    // Warm up at the same rate, left out of the figures: the group join, the first fetches and
+    // the service's first seconds (its code is compiled on first use) are not steady state.
+    const warmedUpTo = await stream(1, options.warmUpMs);
+    await waitForAll(warmedUpTo - 1);
     latencies.length = 0;
     relayedAfterProduceMs.length = 0;
     deliveredAfterRelayMs.length = 0;
     producedAt.clear();
 
-    const perTick = Math.max(1, Math.round((options.ratePerSecond * tickMs) / 1000));
-    const ticks = Math.ceil(options.durationMs / tickMs);
     const startedMs = performance.now();
-    let nextId = 2;
-    const sends: Promise<void>[] = [];
-    for (let tick = 0; tick < ticks; tick += 1) {
-      const waitMs = startedMs + tick * tickMs - performance.now();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      const ids = Array.from({ length: perTick }, () => nextId++);
-      const sentMs = nowMs();
-      for (const id of ids) producedAt.set(String(id), sentMs);
-      sends.push(producer.send(ids.map((id) => ({ topic: options.betsTopic, key: String(id), value: betJson(id) }))));
-    }
-    await Promise.all(sends);
-    const sent = nextId - 2;
+    const nextId = await stream(warmedUpTo, options.durationMs);
+    const sent = nextId - warmedUpTo;
     const ratePerSecond = (sent * 1000) / (performance.now() - startedMs);
-    const drainDeadline = Date.now() + 60_000;
-    while (latencies.length < sent && Date.now() < drainDeadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitForAll(sent);
     // Sorted, to a tenth of a millisecond (the output stays small at 60,000 samples).
     const sorted = (values: number[]): number[] =>
       values.map((value) => Math.round(value * 10) / 10).sort((a, b) => a - b);
     return {
+      firstMeasuredBetId: warmedUpTo,
       sent,
       received: latencies.length,
       ratePerSecond,

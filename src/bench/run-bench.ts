@@ -22,12 +22,12 @@ export interface BenchRunOptions {
 const presets = {
   small: {
     ingest: { events: 30_000, users: 5_000, perEventEvents: 2_000, perEventTimeBoxMs: 8_000, rounds: 5 },
-    latency: { ratePerSecond: 2_000, durationMs: 8_000 },
+    latency: { ratePerSecond: 2_000, durationMs: 8_000, warmUpMs: 3_000 },
     settle: { main: { users: 50_000, chain: 5_000, bets: 50_000, periods: 4 }, classicTimeBoxMs: 3_000 },
   },
   full: {
     ingest: { events: 225_000, users: 50_000, perEventEvents: 5_000, perEventTimeBoxMs: 20_000, rounds: 9 },
-    latency: { ratePerSecond: 2_000, durationMs: 30_000 },
+    latency: { ratePerSecond: 2_000, durationMs: 30_000, warmUpMs: 5_000 },
     settle: {
       // DESIGN §8: 1M users (a random forest plus a 100k-deep chain), 1M bets.
       main: { users: 1_000_000, chain: 100_000, bets: 1_000_000, periods: 10 },
