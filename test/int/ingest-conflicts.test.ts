@@ -10,6 +10,10 @@
 // and the retry answers duplicate. The interleaving is forced, not hoped for: the first
 // attempt's markVoided is preceded by a committed void from another connection (what a
 // second consumer still holding the partition, or the same void sent under two keys, does).
+// A user the batch creates has no VIP state or metrics to look up; if another transaction
+// created the user (with a bet) meanwhile, this batch's user insert hits the key, and the
+// retry decides on the stored state.
+//
 // MariaDB only: SQLite has one writer at a time, so the interleaving cannot happen there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,4 +113,62 @@ test('a stored bet placed again with a cold cache is a duplicate after one retry
   // New bets only: one attempt, no lookup needed.
   const fresh = await ingestBatch(depsWith(base), [item({ ...placed, betId: '84', amount: '1' })]);
   assert.equal(fresh.stats.attempts, 1);
+});
+
+test('a user another transaction created after this batch read it as new: the batch retries and decides on the stored state', async () => {
+  const base = fixture.store;
+  let interleaved = 0;
+  // The first attempt read user 9 as absent (so it looks up no VIP state or metrics for it);
+  // before it writes, another connection ingests a bet of user 9 and commits.
+  const racing: Store = {
+    ...base,
+    transaction: (work) =>
+      base.transaction((session) =>
+        work({
+          ...session,
+          vipStates: {
+            ...session.vipStates,
+            getMany: async (userIds) => {
+              if (interleaved === 0) {
+                interleaved += 1;
+                const other = await ingestBatch(depsWith(base), [
+                  item({
+                    type: 'bet.placed',
+                    betId: '91',
+                    userId: '9',
+                    gameId: 'g',
+                    periodId: 'p',
+                    amount: '6000',
+                    placedAt: t0,
+                  }),
+                ]);
+                assert.equal(other.stats.applied, 1, JSON.stringify(other.results));
+              }
+              return session.vipStates.getMany(userIds);
+            },
+          },
+        }),
+      ),
+  };
+  const { results, stats } = await ingestBatch(depsWith(racing), [
+    item({
+      type: 'bet.placed',
+      betId: '92',
+      userId: '9',
+      gameId: 'g',
+      periodId: 'p',
+      amount: '6000',
+      placedAt: t0 + 1,
+    }),
+  ]);
+  assert.equal(interleaved, 1);
+  assert.equal(stats.attempts, 2, 'the user insert hit the key the other transaction wrote, and the batch retried');
+  assert.equal(results[0]?.status, 'applied');
+  const totals = await base.metrics.totals(['9']);
+  assert.deepEqual(totals.get('9'), { userId: '9', turnoverMinor: 120_000_000n, betCount: 2 });
+  // 12,000 of lifetime turnover passes the default ladder's Bronze (10,000): only counting the
+  // stored 6,000 with this batch's 6,000 gets there.
+  const state = (await base.vipStates.getMany(['9'])).get('9');
+  assert.equal(state?.state.level, 1, 'promoted on the second bet, over the stored first');
+  assert.equal(stats.vipChanges, 1);
 });

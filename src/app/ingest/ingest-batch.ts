@@ -399,6 +399,7 @@ async function applyInTransaction(
     topic: deps.topics.vipChanges,
     events: vipEvents,
     registeredAtOf: (userId) => users.get(userId)?.registeredAtMs ?? null,
+    createdInBatch: newUsers,
   });
 
   // ---- write ----

@@ -1,7 +1,8 @@
 // The VIP part of an ingest batch: for every user with an applied bet, replay the batch's
 // metric deltas in event order over the stored buckets, catch reviews up before each bet (a
 // promotion must never jump ahead of an earlier, missed demotion) and decide per bet.
-// Two queries load the inputs for all users at once; nothing here is per user or per event.
+// Two queries load the inputs for all users at once (none for users the batch creates);
+// nothing here is per user or per event.
 import type { UserId } from '../../domain/ids.ts';
 import type { Ladder } from '../../domain/vip/ladder.ts';
 import {
@@ -38,6 +39,12 @@ export interface VipBatchInput {
   /** In event order. */
   readonly events: readonly VipBatchEvent[];
   readonly registeredAtOf: (userId: UserId) => number | null;
+  /**
+   * Users this batch's transaction creates: nothing is stored for them yet (VIP state and
+   * metrics exist only for stored users), so they are not looked up. A concurrent writer
+   * that created one first makes this transaction's user insert fail and the batch retry.
+   */
+  readonly createdInBatch: ReadonlySet<UserId>;
 }
 
 export interface VipBatchOutput {
@@ -94,7 +101,8 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
   const deciding = new Set(input.events.filter((event) => event.kind === 'placed').map((event) => event.bet.userId));
   if (deciding.size === 0) return { states: [], history: [], outbox: [] };
   const userIds = [...deciding];
-  const stored = await input.session.vipStates.getMany(userIds);
+  const storedUserIds = userIds.filter((userId) => !input.createdInBatch.has(userId));
+  const stored = await input.session.vipStates.getMany(storedUserIds);
 
   // Buckets far enough back for every window of every decision, including reviews of
   // boundaries the scheduler has not reached yet.
@@ -107,7 +115,7 @@ export async function decideVipForBatch(input: VipBatchInput): Promise<VipBatchO
     if (row.state.nextReviewMs !== null)
       earliestDay = Math.min(earliestDay, dayNumberOf(row.state.nextReviewMs, ladder.timeZone) - 1);
   }
-  const metricInputs = await loadMetricInputs(input.session, userIds, earliestDay - windowMax);
+  const metricInputs = await loadMetricInputs(input.session, storedUserIds, earliestDay - windowMax);
 
   // One pass, not a search per user: a 2,000-bet batch has up to 2,000 users.
   const firstPlacedAtMs = new Map<UserId, number>();
