@@ -22,7 +22,9 @@ export interface LatencyBenchResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
-  /** Diagnostic: produce → bet committed in MariaDB (the rest is relay and delivery). */
+  /** The warm-up stream before the measured one (absent in reports from before it existed). */
+  readonly warmUpMs?: number;
+  /** Diagnostic: produce → the ingest batch holding the bet started (bets.ingested_at_ms); the rest is the batch, relay and delivery. */
   readonly produceToCommitP50Ms: number;
   readonly produceToCommitP99Ms: number;
   /** Diagnostic: produce → out-event sent by the relay (record timestamp), and relay → consumed. */
@@ -60,7 +62,7 @@ export async function runLatencyBench(
     let load: LatencyLoadResult;
     try {
       log(
-        `latency: ${options.ratePerSecond} bets/s for ${options.durationMs} ms, produced and consumed by a process of its own`,
+        `latency: ${options.ratePerSecond} bets/s, ${options.warmUpMs} ms of warm-up then ${options.durationMs} ms measured, produced and consumed by a process of its own`,
       );
       const loadOptions: LatencyLoadOptions = {
         brokers: services.kafkaBrokers,
@@ -96,6 +98,7 @@ export async function runLatencyBench(
       p50Ms: Math.round(percentile(sorted, 0.5)),
       p99Ms: Math.round(percentile(sorted, 0.99)),
       maxMs: Math.round(sorted[sorted.length - 1] ?? Number.NaN),
+      warmUpMs: options.warmUpMs,
       produceToCommitP50Ms: Math.round(percentile(toCommit, 0.5)),
       produceToCommitP99Ms: Math.round(percentile(toCommit, 0.99)),
       produceToRelayP99Ms: Math.round(percentile(load.relayedAfterProduceMs, 0.99)),

@@ -96,6 +96,9 @@ export function renderMarkdown(report: BenchReport): string {
       '|---|---|---|---|---|---|---|---|',
       `| ${latency.ratePerSecond}/s | ${latency.sent} | ${latency.received} | ${latency.p50Ms} ms | ${latency.p99Ms} ms | ${latency.maxMs} ms | ≤ ${latency.targetP99Ms} ms | ${mark(latency.p99Ms <= latency.targetP99Ms && latency.received === latency.sent)} |`,
       '',
+      `Steady state: measured after ${latency.warmUpMs === undefined ? 'a' : `a ${latency.warmUpMs} ms`} warm-up stream at the same rate, with the bets produced and \`vip.changed\` consumed by a process of its own. ` +
+        `Where the time goes at p99: produce → the ingest batch holding the bet starts ${latency.produceToCommitP99Ms} ms, → relayed to the out-topic ${latency.produceToRelayP99Ms} ms, relay → consumed ${latency.relayToConsumeP99Ms} ms.`,
+      '',
     );
   }
   if (report.settle) {
