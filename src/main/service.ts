@@ -1,7 +1,7 @@
 // `tiernet serve`: consumers, outbox relay, VIP review scheduler and the HTTP API, started in
 // dependency order and stopped in reverse, each loop finishing the work in flight.
 import { randomUUID } from 'node:crypto';
-import type { IngestStats } from '../app/ingest/ingest-batch.ts';
+import type { IngestDependencies, IngestStats } from '../app/ingest/ingest-batch.ts';
 import { startIngestConsumer } from '../app/ingest/ingest-consumer.ts';
 import { OutboxRelay } from '../app/outbox/relay.ts';
 import type { EventConsumer } from '../app/ports/event-log.ts';
@@ -97,12 +97,13 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
   });
   settlementTrigger.start();
 
+  // The relay is woken the moment a batch commits, not after its cache write and metrics.
+  const ingest: IngestDependencies = { ...runtime.ingest, onCommitted: () => relay.notify() };
   const afterIngest = (stats: IngestStats): void => {
     metrics.ingestEvents.inc({ status: 'applied' }, stats.applied);
     metrics.ingestEvents.inc({ status: 'duplicate' }, stats.duplicates);
     metrics.ingestEvents.inc({ status: 'rejected' }, stats.rejected);
     metrics.vipChanges.inc(stats.vipChanges);
-    relay.notify();
     if (stats.newClosedPeriods > 0) settlementTrigger.notify();
   };
 
@@ -181,7 +182,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
   if (options.consume ?? true) {
     consumer = await startIngestConsumer({
       eventLog: runtime.eventLog,
-      ingest: runtime.ingest,
+      ingest,
       topics: runtime.inputTopics,
       groupId: runtime.consumerGroup,
       maxBatchSize: config.ingest.maxBatchSize,
@@ -216,7 +217,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
     adminToken: config.adminToken,
     version: options.version,
     routes: [
-      eventRoutes({ ingest: runtime.ingest, afterIngest }),
+      eventRoutes({ ingest, afterIngest }),
       vipRoutes(runtime.vip),
       agentRoutes(runtime.agents),
       statsRoutes(runtime.vip),

@@ -83,6 +83,8 @@ export interface IngestDependencies {
   readonly afterApply?: AfterUserChanges;
   /** Inside the same transaction, after whole subtrees were attached (their depths and uplines changed). */
   readonly onSubtreesMoved?: (session: StoreSession) => Promise<void>;
+  /** Called once the transaction has committed, before the caches are written: its out-events are visible from here. */
+  readonly onCommitted?: () => void;
 }
 
 const recentBetTtlMs = 24 * 60 * 60 * 1000;
@@ -165,6 +167,7 @@ export async function ingestBatch(
     }
   }
   for (const [index, result] of outcome.results) results[index] = result;
+  deps.onCommitted?.();
 
   try {
     await deps.cache.setMany([
