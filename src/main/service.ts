@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IngestDependencies, IngestStats } from '../app/ingest/ingest-batch.ts';
 import { startIngestConsumer } from '../app/ingest/ingest-consumer.ts';
+import { applyHeldVoids } from '../app/ingest/held-voids.ts';
 import { OutboxRelay } from '../app/outbox/relay.ts';
 import type { EventConsumer } from '../app/ports/event-log.ts';
 import { WakeableLoop } from '../app/runtime/wakeable-loop.ts';
@@ -44,6 +45,9 @@ const reviewPageSize = 500;
 const reviewLockName = 'vip-review';
 /** Settlement sweep without a period.closed: finishes runs a crashed process left running. */
 const settlementSweepMs = 60_000;
+/** How often held voids whose bet has been stored since are looked for (src/app/ingest/held-voids.ts), and how many per step. */
+const heldVoidSweepMs = 30_000;
+const heldVoidsPerStep = 500;
 
 export async function startService(runtime: Runtime, options: ServiceOptions): Promise<RunningService> {
   const { config, logger, metrics } = runtime;
@@ -132,6 +136,26 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
     },
   );
   review.start();
+
+  const heldVoids = new WakeableLoop(
+    async () => {
+      const outcome = await applyHeldVoids(ingest, heldVoidsPerStep);
+      if (outcome.examined > 0) {
+        // Ingest counted each of them when it held it; the relay was woken at the commit.
+        logger.warn(
+          { ...outcome, rejected: outcome.rejected.slice(0, 20) },
+          'applied voids held for bets that arrived on another partition (a void keyed differently from its bet)',
+        );
+      }
+      return outcome.examined === heldVoidsPerStep;
+    },
+    {
+      name: 'held-voids',
+      idleMs: heldVoidSweepMs,
+      onError: (error) => logger.warn({ err: error }, 'applying held voids failed; retrying'),
+    },
+  );
+  heldVoids.start();
 
   // Group membership work left by definition changes (rebuilds, deletions), and the day tick
   // of time-relative rules: one bounded batch per step, each under a lock like the review.
@@ -246,6 +270,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       await groupDayTick.stop();
       await groupMaintenance.stop();
       await review.stop();
+      await heldVoids.stop();
       await settlementTrigger.stop();
       await relay.stop();
     },

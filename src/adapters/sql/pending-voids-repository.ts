@@ -42,6 +42,25 @@ export function createPendingVoidsRepository(database: SqlDatabase, executor: Ex
       }
       return found;
     },
+    async withStoredBets(limit: number) {
+      const rows = await executor
+        .selectFrom('pending_voids as pv')
+        .innerJoin('bets as b', 'b.bet_id', 'pv.bet_id')
+        .select(['pv.bet_id', 'pv.voided_at_ms'])
+        .orderBy('pv.received_at_ms')
+        .orderBy('pv.bet_id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({ betId: toId(row.bet_id), voidedAtMs: toNumber(row.voided_at_ms) }));
+    },
+    async remove(betIds: readonly BetId[]) {
+      for (let start = 0; start < betIds.length; start += lookupChunkSize) {
+        await executor
+          .deleteFrom('pending_voids')
+          .where('bet_id', 'in', betIds.slice(start, start + lookupChunkSize))
+          .execute();
+      }
+    },
   };
 }
 

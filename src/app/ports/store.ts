@@ -229,6 +229,9 @@ export interface PendingVoidsRepository {
   insert(voids: readonly { betId: BetId; voidedAtMs: number }[], nowMs: number): Promise<void>;
   /** Removes and returns the pending voids of these bets (void time by bet id). */
   take(betIds: readonly BetId[]): Promise<Map<BetId, number>>;
+  /** Held voids whose bet is stored by now (a race that take() missed), oldest first, at most `limit`. */
+  withStoredBets(limit: number): Promise<{ betId: BetId; voidedAtMs: number }[]>;
+  remove(betIds: readonly BetId[]): Promise<void>;
 }
 
 export interface BetAdjustmentRow {
