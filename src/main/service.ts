@@ -213,7 +213,7 @@ export async function startService(runtime: Runtime, options: ServiceOptions): P
       onBatch: (batch, stats, durationMs) => {
         metrics.ingestBatchSize.observe(batch.messages.length);
         metrics.ingestApplySeconds.observe(durationMs / 1000);
-        metrics.dlqRecords.inc(stats.rejected);
+        metrics.dlqRecords.inc(stats.deadLettered);
         afterIngest(stats);
       },
       onError: (error, batch) => {

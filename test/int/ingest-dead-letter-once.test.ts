@@ -57,7 +57,7 @@ for (const backend of sqlBackends) {
         message(0, 1, 'not json'),
         message(0, 2, bet('2')),
       ]);
-      assert.deepEqual([stats.applied, stats.rejected], [2, 1]);
+      assert.deepEqual([stats.applied, stats.rejected, stats.deadLettered], [2, 1, 1]);
       assert.deepEqual(await deadLetters(), [{ partition: 0, offset: '1' }]);
       assert.deepEqual(await storedNext(), ['0:3']);
     });
@@ -68,7 +68,11 @@ for (const backend of sqlBackends) {
         message(0, 1, 'not json'),
         message(0, 2, bet('2')),
       ]);
-      assert.deepEqual([again.stats.duplicates, again.stats.rejected], [2, 1], 'still refused, counted as such');
+      assert.deepEqual(
+        [again.stats.duplicates, again.stats.rejected, again.stats.deadLettered],
+        [2, 1, 0],
+        'still refused, counted as such, but not dead-lettered (nor counted in tiernet_dlq_records_total) again',
+      );
       await ingestBatch(deps, [message(0, 0, bet('1')), message(0, 1, 'not json')]);
       assert.deepEqual(await deadLetters(), [{ partition: 0, offset: '1' }]);
       assert.deepEqual(await storedNext(), ['0:3'], 'a replayed batch never moves the stored offset back');
@@ -86,8 +90,9 @@ for (const backend of sqlBackends) {
     });
 
     test('items without a log position (POST /v1/events) are never dead-lettered', async () => {
-      const { results } = await ingestBatch(deps, [{ input: { kind: 'json', value: { type: 'nope' } } }]);
+      const { results, stats } = await ingestBatch(deps, [{ input: { kind: 'json', value: { type: 'nope' } } }]);
       assert.equal(results[0]?.status, 'rejected');
+      assert.equal(stats.deadLettered, 0);
       assert.equal((await deadLetters()).length, 3);
     });
   });

@@ -64,6 +64,8 @@ export interface IngestStats {
   readonly duplicates: number;
   readonly rejected: number;
   readonly vipChanges: number;
+  /** Refused items dead-lettered by this call; a redelivered item dead-lettered before is refused again but not counted. */
+  readonly deadLettered: number;
   readonly newClosedPeriods: number;
   readonly attempts: number;
 }
@@ -193,6 +195,7 @@ export async function ingestBatch(
       duplicates: finalResults.filter((result) => result.status === 'duplicate').length,
       rejected: finalResults.filter((result) => result.status === 'rejected').length,
       vipChanges: outcome.vipChanges,
+      deadLettered: outcome.deadLettered,
       newClosedPeriods: outcome.newClosedPeriods,
       attempts,
     },
@@ -204,6 +207,7 @@ interface ApplyOutcome {
   readonly appliedBets: BetRow[];
   readonly vipCache: { key: string; value: string; ttlMs?: number }[];
   readonly vipChanges: number;
+  readonly deadLettered: number;
   readonly newClosedPeriods: number;
 }
 
@@ -454,6 +458,7 @@ async function applyInTransaction(
     ? await appliedOffsetsOf(session, deps.consumerGroup, items)
     : new Map<string, bigint>();
   const outbox: OutboxRecord[] = [...vip.outbox];
+  let deadLettered = 0;
   for (const [index, item] of items.entries()) {
     const result = results.get(index) ?? priorResults[index];
     if (
@@ -470,6 +475,7 @@ async function applyInTransaction(
           item.input.kind === 'text' ? item.input.text : JSON.stringify(item.input.value),
         ),
       );
+      deadLettered += 1;
     }
   }
   if (deps.afterApply !== undefined) {
@@ -499,6 +505,7 @@ async function applyInTransaction(
     appliedBets: [...newBets.values()],
     vipCache: vipCacheEntries(vip.states, ladder),
     vipChanges: vip.outbox.length,
+    deadLettered,
     newClosedPeriods: closedPeriods.filter((period) => results.get(period.index)?.status === 'applied').length,
   };
 }
