@@ -28,15 +28,15 @@ import {
   inputReference,
   produceAll,
   readTopicToEnd,
-  testKafka,
   totalsOf,
   type InputMessage,
   type ReadMessage,
 } from '../support/fault-input.ts';
-import { deleteKafkaTestNames, kafkaBrokers, requireKafka, uniqueTopicPrefix } from '../support/kafka.ts';
-import { createTestDatabase, type TestDatabase } from '../support/mysql.ts';
-import { deleteKeysUnderPrefix, redisUrl, uniqueKeyPrefix } from '../support/redis.ts';
-import { prefixedTopics, realBackendEnv, waitFor } from '../support/stack.ts';
+import { uniqueTopicPrefix } from '../support/kafka.ts';
+import type { TestDatabase } from '../support/mysql.ts';
+import { uniqueKeyPrefix } from '../support/redis.ts';
+import { prefixedTopics, waitFor } from '../support/stack.ts';
+import { openKafkaFaultStack, type KafkaFaultStack } from '../support/kafka-fault-stack.ts';
 
 const token = 'rebalance-race-test-token';
 const t0Ms = Date.now() - 3_600_000;
@@ -70,6 +70,7 @@ describe('rebalances mid-batch: tiernet serve processes joining, stopping and ki
   const topics = prefixedTopics(topicPrefix);
   const dataDir = mkdtempSync(join(tmpdir(), 'tiernet-rebalance-'));
   const running = new Set<ServeHandle>();
+  let stack: KafkaFaultStack | undefined;
   let testDatabase: TestDatabase;
   let database: SqlDatabase;
   let kafka: Kafka;
@@ -122,21 +123,10 @@ describe('rebalances mid-batch: tiernet serve processes joining, stopping and ki
     console.log(line);
   };
   before(async () => {
-    await requireKafka();
-    testDatabase = await createTestDatabase('rebalance_race');
-    database = openMysqlDatabase({ url: testDatabase.url });
-    kafka = testKafka(kafkaBrokers(), `${topicPrefix}test`);
-    admin = kafka.admin();
-    await admin.connect();
+    stack = await openKafkaFaultStack({ fileTag: 'rebalance_race', topicPrefix, redisPrefix, adminToken: token });
+    ({ testDatabase, database, kafka, admin } = stack);
     env = {
-      ...realBackendEnv({
-        databaseUrl: testDatabase.url,
-        redisUrl: redisUrl(),
-        redisPrefix,
-        kafkaBrokers: kafkaBrokers(),
-        topicPrefix,
-        adminToken: token,
-      }),
+      ...stack.env,
       TIERNET_KAFKA_PARTITIONS: '6',
       // Small slices: many offset commits per partition, so a rebalance lands between and inside them.
       TIERNET_INGEST_MAX_BATCH: '250',
@@ -157,11 +147,7 @@ describe('rebalances mid-batch: tiernet serve processes joining, stopping and ki
       },
       60_000,
     ).catch(() => undefined);
-    await admin?.disconnect();
-    await database?.close();
-    await testDatabase?.drop();
-    await deleteKeysUnderPrefix(redisPrefix);
-    await deleteKafkaTestNames(topicPrefix);
+    await stack?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

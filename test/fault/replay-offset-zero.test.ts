@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Admin, Kafka } from 'kafkajs';
-import { openMysqlDatabase } from '../../src/adapters/mysql/connect.ts';
 import type { SqlDatabase } from '../../src/adapters/sql/database.ts';
 import { runCli, startServe, type ServeHandle } from '../support/cli.ts';
 import {
@@ -23,15 +22,14 @@ import {
   produceAll,
   readTopicToEnd,
   resetGroupToZero,
-  testKafka,
   type InputMessage,
   type ReadMessage,
 } from '../support/fault-input.ts';
-import { deleteKafkaTestNames, kafkaBrokers, requireKafka, uniqueTopicPrefix } from '../support/kafka.ts';
-import { createTestDatabase, type TestDatabase } from '../support/mysql.ts';
-import { connectTestRedis, deleteKeysUnderPrefix, redisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { uniqueTopicPrefix } from '../support/kafka.ts';
+import { connectTestRedis, uniqueKeyPrefix } from '../support/redis.ts';
 import { RedisCache } from '../../src/adapters/redis/cache.ts';
-import { prefixedTopics, realBackendEnv, waitFor } from '../support/stack.ts';
+import { prefixedTopics, waitFor } from '../support/stack.ts';
+import { openKafkaFaultStack, type KafkaFaultStack } from '../support/kafka-fault-stack.ts';
 import {
   diffSnapshots,
   snapshotCounts,
@@ -94,7 +92,7 @@ describe('consumer group reset to offset 0 on Kafka, MariaDB and Redis (tiernet 
   const inputTopics = [topics.users, topics.bets, topics.periods];
   const outTopics = [topics.vipChanges, topics.groupChanges, topics.settlements, topics.dlq];
   const dataDir = mkdtempSync(join(tmpdir(), 'tiernet-replay-zero-'));
-  let testDatabase: TestDatabase;
+  let stack: KafkaFaultStack | undefined;
   let database: SqlDatabase;
   let kafka: Kafka;
   let admin: Admin;
@@ -145,21 +143,10 @@ describe('consumer group reset to offset 0 on Kafka, MariaDB and Redis (tiernet 
   };
 
   before(async () => {
-    await requireKafka();
-    testDatabase = await createTestDatabase('replay_offset_zero');
-    database = openMysqlDatabase({ url: testDatabase.url });
-    kafka = testKafka(kafkaBrokers(), `${topicPrefix}test`);
-    admin = kafka.admin();
-    await admin.connect();
+    stack = await openKafkaFaultStack({ fileTag: 'replay_offset_zero', topicPrefix, redisPrefix, adminToken: token });
+    ({ database, kafka, admin } = stack);
     env = {
-      ...realBackendEnv({
-        databaseUrl: testDatabase.url,
-        redisUrl: redisUrl(),
-        redisPrefix,
-        kafkaBrokers: kafkaBrokers(),
-        topicPrefix,
-        adminToken: token,
-      }),
+      ...stack.env,
       TIERNET_DATA_DIR: dataDir,
       TIERNET_LOG_LEVEL: 'warn',
       TIERNET_SETTLEMENT_DEBOUNCE_MS: '300',
@@ -189,11 +176,7 @@ describe('consumer group reset to offset 0 on Kafka, MariaDB and Redis (tiernet 
 
   after(async () => {
     if (serve !== null) await serve.stop();
-    await admin?.disconnect();
-    await database?.close();
-    await testDatabase?.drop();
-    await deleteKeysUnderPrefix(redisPrefix);
-    await deleteKafkaTestNames(topicPrefix);
+    await stack?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
