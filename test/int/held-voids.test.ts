@@ -20,6 +20,7 @@ import { openRuntime } from '../../src/main/runtime.ts';
 import { startService } from '../../src/main/service.ts';
 import { openStoreFixture, type StoreFixture } from '../support/backends.ts';
 import { testIngestDeps } from '../support/ingest-deps.ts';
+import { storeWithSessions } from '../support/session-seam.ts';
 import { waitFor } from '../support/stack.ts';
 
 const t0 = Date.UTC(2026, 10, 20, 8);
@@ -41,36 +42,30 @@ test('a void that raced its bet on another partition stays held until the sweep 
   let interleaved = 0;
   // The void's transaction has read that bet 51 does not exist; before it writes the held
   // void, the bet's own batch (another partition, another connection) runs and commits.
-  const voidSide: Store = {
-    ...base,
-    transaction: (work) =>
-      base.transaction((session) =>
-        work({
-          ...session,
-          pendingVoids: {
-            ...session.pendingVoids,
-            insert: async (voids, nowMs) => {
-              if (interleaved === 0 && voids.some((entry) => entry.betId === '51')) {
-                interleaved += 1;
-                const bet = await ingestBatch(depsWith(base), [
-                  item({
-                    type: 'bet.placed',
-                    betId: '51',
-                    userId: '5',
-                    gameId: 'g',
-                    periodId: 'p',
-                    amount: '40',
-                    placedAt: t0,
-                  }),
-                ]);
-                assert.equal(bet.stats.applied, 1);
-              }
-              return session.pendingVoids.insert(voids, nowMs);
-            },
-          },
-        }),
-      ),
-  };
+  const voidSide = storeWithSessions(base, (session) => ({
+    ...session,
+    pendingVoids: {
+      ...session.pendingVoids,
+      insert: async (voids, nowMs) => {
+        if (interleaved === 0 && voids.some((entry) => entry.betId === '51')) {
+          interleaved += 1;
+          const bet = await ingestBatch(depsWith(base), [
+            item({
+              type: 'bet.placed',
+              betId: '51',
+              userId: '5',
+              gameId: 'g',
+              periodId: 'p',
+              amount: '40',
+              placedAt: t0,
+            }),
+          ]);
+          assert.equal(bet.stats.applied, 1);
+        }
+        return session.pendingVoids.insert(voids, nowMs);
+      },
+    },
+  }));
   const voided = await ingestBatch(depsWith(voidSide), [
     item({ type: 'bet.voided', betId: '51', voidedAt: t0 + 5 }),
     // A void whose bet never came: held, and the sweep must leave it held.

@@ -21,6 +21,7 @@ import { ingestBatch, type IngestDependencies, type IngestItem } from '../../src
 import type { Store } from '../../src/app/ports/store.ts';
 import { openStoreFixture, type StoreFixture } from '../support/backends.ts';
 import { testIngestDeps } from '../support/ingest-deps.ts';
+import { storeWithSessions } from '../support/session-seam.ts';
 
 const t0 = Date.UTC(2026, 10, 20, 8);
 const clock = { nowMs: () => t0 + 60_000 };
@@ -43,32 +44,26 @@ test('a void committed concurrently between read and write is subtracted once; t
   ]);
   let interleaved = 0;
   // The first attempt's session: before it marks the void, another connection voids the bet and commits.
-  const racing: Store = {
-    ...base,
-    transaction: (work) =>
-      base.transaction((session) =>
-        work({
-          ...session,
-          bets: {
-            ...session.bets,
-            markVoided: async (voids) => {
-              if (interleaved === 0) {
-                interleaved += 1;
-                await base.transaction(async (other) => {
-                  const bet = (await other.bets.getMany(['71'])).get('71');
-                  assert.ok(bet !== undefined);
-                  await other.bets.markVoided([{ betId: '71', voidedAtMs: t0 + 5 }]);
-                  await other.metrics.addDeltas([
-                    { userId: '7', day: bet.day, turnoverDeltaMinor: -bet.amountMinor, betCountDelta: -1 },
-                  ]);
-                });
-              }
-              return session.bets.markVoided(voids);
-            },
-          },
-        }),
-      ),
-  };
+  const racing = storeWithSessions(base, (session) => ({
+    ...session,
+    bets: {
+      ...session.bets,
+      markVoided: async (voids) => {
+        if (interleaved === 0) {
+          interleaved += 1;
+          await base.transaction(async (other) => {
+            const bet = (await other.bets.getMany(['71'])).get('71');
+            assert.ok(bet !== undefined);
+            await other.bets.markVoided([{ betId: '71', voidedAtMs: t0 + 5 }]);
+            await other.metrics.addDeltas([
+              { userId: '7', day: bet.day, turnoverDeltaMinor: -bet.amountMinor, betCountDelta: -1 },
+            ]);
+          });
+        }
+        return session.bets.markVoided(voids);
+      },
+    },
+  }));
   const { results, stats } = await ingestBatch(depsWith(racing), [
     item({ type: 'bet.voided', betId: '71', voidedAt: t0 + 9 }),
   ]);
@@ -120,36 +115,30 @@ test('a user another transaction created after this batch read it as new: the ba
   let interleaved = 0;
   // The first attempt read user 9 as absent (so it looks up no VIP state or metrics for it);
   // before it writes, another connection ingests a bet of user 9 and commits.
-  const racing: Store = {
-    ...base,
-    transaction: (work) =>
-      base.transaction((session) =>
-        work({
-          ...session,
-          vipStates: {
-            ...session.vipStates,
-            getMany: async (userIds) => {
-              if (interleaved === 0) {
-                interleaved += 1;
-                const other = await ingestBatch(depsWith(base), [
-                  item({
-                    type: 'bet.placed',
-                    betId: '91',
-                    userId: '9',
-                    gameId: 'g',
-                    periodId: 'p',
-                    amount: '6000',
-                    placedAt: t0,
-                  }),
-                ]);
-                assert.equal(other.stats.applied, 1, JSON.stringify(other.results));
-              }
-              return session.vipStates.getMany(userIds);
-            },
-          },
-        }),
-      ),
-  };
+  const racing = storeWithSessions(base, (session) => ({
+    ...session,
+    vipStates: {
+      ...session.vipStates,
+      getMany: async (userIds) => {
+        if (interleaved === 0) {
+          interleaved += 1;
+          const other = await ingestBatch(depsWith(base), [
+            item({
+              type: 'bet.placed',
+              betId: '91',
+              userId: '9',
+              gameId: 'g',
+              periodId: 'p',
+              amount: '6000',
+              placedAt: t0,
+            }),
+          ]);
+          assert.equal(other.stats.applied, 1, JSON.stringify(other.results));
+        }
+        return session.vipStates.getMany(userIds);
+      },
+    },
+  }));
   const { results, stats } = await ingestBatch(depsWith(racing), [
     item({
       type: 'bet.placed',
