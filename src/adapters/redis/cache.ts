@@ -1,7 +1,6 @@
 // Cache on Redis (src/app/ports/cache.ts), passing test/contract/cache.contract.ts. Every
-// call is one round trip: MGET, one script call (per 1,000 keys; the first call on a
-// server loads the script), one UNLINK; an
-// empty input makes none.
+// call is one round trip: MGET, one script call (per 1,000 keys; the first call on a server
+// also loads the script), one UNLINK; an empty input makes none.
 // Keys sit under "cache:" inside the client's keyPrefix so they can never collide with
 // the lock's keys when both share a prefix.
 import type { Redis } from 'ioredis';
